@@ -13,8 +13,8 @@ const DefaultID = "atlassian-cloud"
 // Key identifies a connection: the platform tenant and the connection's
 // unique identifier within that tenant.
 type Key struct {
-	Tenant string `json:"tenant"`
-	ID     string `json:"connectionId"`
+	Tenant string `json:"tenant" dynamodbav:"tenant"`
+	ID     string `json:"connectionId" dynamodbav:"connectionId"`
 }
 
 // String returns "tenant/id", the form used in logs and messages.

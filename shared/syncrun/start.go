@@ -1,0 +1,77 @@
+package syncrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/idgov/atlassian-cloud-connector/shared/connection"
+)
+
+// Starter starts sync runs as executions of the sync state machine.
+type Starter struct {
+	Engine          *Engine
+	SFN             *sfn.Client
+	StateMachineARN string
+}
+
+// Started is the run a start request created or joined.
+type Started struct {
+	RunID        string `json:"runId"`
+	ExecutionARN string `json:"executionArn,omitempty"`
+	Joined       bool   `json:"joined"` // a run of this connection was already in progress
+}
+
+// StartSync starts a full sync of the connection, or returns the run in
+// progress if one holds the connection's lock. The execution is named after
+// the run id, so a repeated StartExecution of the same run starts nothing.
+// Two starts racing past the lock check both start executions; the second
+// one's begin step finds the lock taken and ends without touching anything.
+func (s *Starter) StartSync(ctx context.Context, key connection.Key, trigger string) (Started, error) {
+	holder, err := s.Engine.runs().lockHolder(ctx, key, s.Engine.now())
+	if err != nil {
+		return Started{}, err
+	}
+	if holder != "" {
+		return Started{RunID: holder, Joined: true}, nil
+	}
+	return s.StartRun(ctx, key, NewRunID(s.Engine.now()), trigger)
+}
+
+// StartRun starts an execution for a given run id; starting the same run id
+// again returns the same execution.
+func (s *Starter) StartRun(ctx context.Context, key connection.Key, runID, trigger string) (Started, error) {
+	input, err := json.Marshal(RunState{Tenant: key.Tenant, ConnectionID: key.ID, RunID: runID, Trigger: trigger})
+	if err != nil {
+		return Started{}, fmt.Errorf("encode execution input: %w", err)
+	}
+	out, err := s.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(s.StateMachineARN),
+		Name:            aws.String(executionName(key, runID)),
+		Input:           aws.String(string(input)),
+	})
+	var exists *sfntypes.ExecutionAlreadyExists
+	if errors.As(err, &exists) {
+		return Started{RunID: runID, Joined: true}, nil
+	}
+	if err != nil {
+		return Started{}, fmt.Errorf("start sync execution for %s: %w", key, err)
+	}
+	return Started{RunID: runID, ExecutionARN: aws.ToString(out.ExecutionArn)}, nil
+}
+
+// executionName is unique per run and within the 80 characters Step
+// Functions allows: a run id is 30 characters, and tenant and connection
+// ids are at most 64 each, so they are cut to fit.
+func executionName(key connection.Key, runID string) string {
+	prefix := key.Tenant + "_" + key.ID
+	if max := 80 - len(runID) - 1; len(prefix) > max {
+		prefix = prefix[:max]
+	}
+	return prefix + "_" + runID
+}

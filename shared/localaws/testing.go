@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 var (
@@ -86,4 +87,24 @@ func skipOrFail(t testing.TB, err error, hint string) {
 func runningInCI() bool {
 	ci, err := strconv.ParseBool(os.Getenv("CI"))
 	return err == nil && ci
+}
+
+// StartSecretsManagerForTest starts an empty Secrets Manager endpoint that is
+// closed when the test ends.
+func StartSecretsManagerForTest(t testing.TB) *SecretsManager {
+	t.Helper()
+	sm, err := StartSecretsManager()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() { _ = sm.Close() })
+	return sm
+}
+
+// SecretsManagerForTest returns a client for a new, empty Secrets Manager
+// endpoint that is closed when the test ends. Use StartSecretsManagerForTest
+// when the test also needs StoredSecretValues.
+func SecretsManagerForTest(t testing.TB) *secretsmanager.Client {
+	t.Helper()
+	return StartSecretsManagerForTest(t).Client()
 }

@@ -13,10 +13,10 @@ type Reason string
 // Callback results.
 const (
 	ReasonConnected         Reason = "connected"
-	ReasonDeclined          Reason = "declined"           // the admin cancelled consent (error=access_denied)
-	ReasonAuthorizeError    Reason = "authorize_error"    // another error from the authorize endpoint
-	ReasonInvalidRequest    Reason = "invalid_request"    // bad host, identifier, method or missing code
-	ReasonInvalidState      Reason = "invalid_state"      // missing, unknown, expired, used or foreign state
+	ReasonDeclined          Reason = "declined"        // the admin cancelled consent (error=access_denied)
+	ReasonAuthorizeError    Reason = "authorize_error" // another error from the authorize endpoint
+	ReasonInvalidRequest    Reason = "invalid_request" // bad host, identifier, method or missing code
+	ReasonInvalidState      Reason = "invalid_state"   // missing, unknown, expired, used or foreign state
 	ReasonNotFound          Reason = "connection_not_found"
 	ReasonRemoved           Reason = "connection_removed"
 	ReasonExchangeFailed    Reason = "code_exchange_failed"

@@ -35,7 +35,7 @@ type JiraFactory interface {
 
 // Connections reads connection records.
 type Connections interface {
-	Get(ctx context.Context, key connection.Key) (*connection.Connection, error)
+	Get(ctx context.Context, key connection.Key) (connection.Connection, error)
 }
 
 // Config holds the engine's tunables.

@@ -2,9 +2,14 @@ package syncrun
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -27,12 +32,12 @@ type Started struct {
 	Joined       bool   `json:"joined"` // a run of this connection was already in progress
 }
 
-// StartSync starts a full sync of the connection, or returns the run in
+// Start starts a full sync of the connection, or returns the run in
 // progress if one holds the connection's lock. The execution is named after
 // the run id, so a repeated StartExecution of the same run starts nothing.
 // Two starts racing past the lock check both start executions; the second
 // one's begin step finds the lock taken and ends without touching anything.
-func (s *Starter) StartSync(ctx context.Context, key connection.Key, trigger string) (Started, error) {
+func (s *Starter) Start(ctx context.Context, key connection.Key, trigger string) (Started, error) {
 	holder, err := s.Engine.runs().lockHolder(ctx, key, s.Engine.now())
 	if err != nil {
 		return Started{}, err
@@ -41,6 +46,23 @@ func (s *Starter) StartSync(ctx context.Context, key connection.Key, trigger str
 		return Started{RunID: holder, Joined: true}, nil
 	}
 	return s.StartRun(ctx, key, NewRunID(s.Engine.now()), trigger)
+}
+
+// StartSync starts the first sync after a consent. The OAuth callback
+// passes a trigger that is unique per consent ("consent-<unix ms>") and
+// repeats it when retried, so the run id is derived from it: a retried
+// callback names the same execution and starts nothing new.
+func (s *Starter) StartSync(ctx context.Context, key connection.Key, trigger string) (string, error) {
+	sum := sha256.Sum256([]byte(key.String() + "\x00" + trigger))
+	at := s.Engine.now()
+	if ms, ok := strings.CutPrefix(trigger, "consent-"); ok {
+		if n, err := strconv.ParseInt(ms, 10, 64); err == nil {
+			at = time.UnixMilli(n)
+		}
+	}
+	runID := at.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(sum[:6])
+	started, err := s.StartRun(ctx, key, runID, TriggerConnect)
+	return started.RunID, err
 }
 
 // StartRun starts an execution for a given run id; starting the same run id

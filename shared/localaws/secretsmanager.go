@@ -172,7 +172,9 @@ func writeJSON(w http.ResponseWriter, contentType string, status int, body any) 
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("X-Amzn-RequestId", newUUID())
+	if w.Header().Get("X-Amzn-RequestId") == "" {
+		w.Header().Set("X-Amzn-RequestId", newUUID())
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(encoded)
 }

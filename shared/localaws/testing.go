@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
@@ -107,4 +108,16 @@ func StartSecretsManagerForTest(t testing.TB) *SecretsManager {
 func SecretsManagerForTest(t testing.TB) *secretsmanager.Client {
 	t.Helper()
 	return StartSecretsManagerForTest(t).Client()
+}
+
+// StartLambdaForTest starts a Lambda Invoke endpoint for handlers that is
+// closed when the test ends.
+func StartLambdaForTest(t testing.TB, handlers map[string]lambda.Handler) *Lambda {
+	t.Helper()
+	l, err := StartLambda(handlers)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l
 }

@@ -90,7 +90,10 @@ func TestEveryMethodMatchesSpec(t *testing.T) {
 		{"ProjectRoles", func() error { _, err := client.ProjectRoles(ctx, "ABC"); return err }},
 		{"ProjectRole", func() error { _, err := client.ProjectRole(ctx, "ABC", 10002); return err }},
 		{"ProjectCategories", func() error { _, err := client.ProjectCategories(ctx); return err }},
-		{"CreateUser", func() error { _, err := client.CreateUser(ctx, "mia@example.com", []string{"jira-software"}); return err }},
+		{"CreateUser", func() error {
+			_, err := client.CreateUser(ctx, "mia@example.com", []string{"jira-software"})
+			return err
+		}},
 		{"CreateUser without products", func() error { _, err := client.CreateUser(ctx, "mia@example.com", []string{}); return err }},
 		{"DeleteUser", func() error { return client.DeleteUser(ctx, "u-0") }},
 		{"CreateGroup", func() error { _, err := client.CreateGroup(ctx, "jira-users"); return err }},

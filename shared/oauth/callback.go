@@ -132,7 +132,7 @@ func (f *Flow) exchange(ctx context.Context, conn connection.Connection, code st
 		"client_secret": clientSecret,
 		"code":          code,
 		"redirect_uri":  conn.RedirectURL,
-	})
+	}, f.now())
 	if err != nil {
 		o := reject(conn.Key, ReasonExchangeFailed, http.StatusBadGateway, "Authorization code not accepted",
 			"Atlassian did not exchange the authorization code for tokens. Start the connection again; if it fails again, check the client ID, client secret and callback URL in the app settings against the Atlassian developer console.",

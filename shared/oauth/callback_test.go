@@ -261,7 +261,7 @@ var rejectionCases = []rejectionCase{
 			if _, err := requestToken(context.Background(), http.DefaultClient, h.srv.URL()+"/oauth/token", map[string]string{
 				"grant_type": grantAuthorizationCode, "client_id": testClientID, "client_secret": h.clientSecret,
 				"code": q.Get("code"), "redirect_uri": callbackURL(acme),
-			}); err != nil {
+			}, time.Now()); err != nil {
 				h.t.Fatalf("first exchange: %v", err)
 			}
 			return acmeHost(), acme.ID, q2

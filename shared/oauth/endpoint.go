@@ -55,7 +55,8 @@ func endpoint(authBaseURL string) oauth2.Endpoint {
 	}
 }
 
-// requestToken posts a grant to the token endpoint as a JSON body.
+// requestToken posts a grant to the token endpoint as a JSON body. now is
+// the time before the request, from which the expiry is counted.
 //
 // Atlassian documents a JSON body for both the authorization_code and the
 // refresh_token grant (developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps),
@@ -64,7 +65,7 @@ func endpoint(authBaseURL string) oauth2.Endpoint {
 // and keeps x/oauth2 for the authorize URL, the Token type and the
 // Transport. The secret values in the body are removed from any error
 // description before it is returned.
-func requestToken(ctx context.Context, client *http.Client, tokenURL string, body map[string]string) (issuedToken, error) {
+func requestToken(ctx context.Context, client *http.Client, tokenURL string, body map[string]string, now time.Time) (issuedToken, error) {
 	grant := body["grant_type"]
 	encoded, err := json.Marshal(body)
 	if err != nil {
@@ -76,7 +77,6 @@ func requestToken(ctx context.Context, client *http.Client, tokenURL string, bod
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	started := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return issuedToken{}, &TokenError{Grant: grant, Cause: err}
@@ -116,7 +116,7 @@ func requestToken(ctx context.Context, client *http.Client, tokenURL string, bod
 		expiresIn = defaultExpiresIn
 	}
 	// Counting from before the request keeps the expiry on the safe side.
-	token.Expiry = started.Add(time.Duration(expiresIn) * time.Second)
+	token.Expiry = now.Add(time.Duration(expiresIn) * time.Second)
 	token.ExpiresIn = expiresIn
 	return issuedToken{Token: token, Scope: answer.Scope}, nil
 }

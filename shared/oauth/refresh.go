@@ -58,7 +58,7 @@ func (p *TokenProvider) refresh(ctx context.Context, key connection.Key, stored 
 		"client_id":     conn.ClientID,
 		"client_secret": clientSecret,
 		"refresh_token": stored.RefreshToken,
-	})
+	}, now)
 	var tokenErr *TokenError
 	if errors.As(err, &tokenErr) && tokenErr.Code == "invalid_grant" {
 		return secrets.Tokens{}, p.requireReconsent(ctx, key, "Atlassian rejected the refresh token (invalid_grant)")

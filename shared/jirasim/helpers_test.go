@@ -160,8 +160,30 @@ func (e *testEnv) apiURL(path string) string {
 	return e.srv.URL() + "/ex/jira/" + e.srv.Dataset().Sites[0].CloudID + "/rest/api/3" + path
 }
 
-// do sends an API request with token and returns the status, headers and body.
+// do sends an API request with token and returns the status, headers and
+// body. Its client validates the answer against the OpenAPI document.
 func (e *testEnv) do(method, path, token string, body any) (int, http.Header, []byte) {
+	e.t.Helper()
+	return e.send(e.client, method, path, token, body)
+}
+
+// doRaw is do without validation, for answers broken on purpose. It
+// returns the transport error instead of failing the test.
+func (e *testEnv) doRaw(method, path string, body any) (int, http.Header, []byte, error) {
+	e.t.Helper()
+	return e.sendErr(&http.Client{Timeout: 30 * time.Second}, method, path, e.token, body)
+}
+
+func (e *testEnv) send(c *http.Client, method, path, token string, body any) (int, http.Header, []byte) {
+	e.t.Helper()
+	status, header, raw, err := e.sendErr(c, method, path, token, body)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return status, header, raw
+}
+
+func (e *testEnv) sendErr(c *http.Client, method, path, token string, body any) (int, http.Header, []byte, error) {
 	e.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -178,16 +200,13 @@ func (e *testEnv) do(method, path, token string, body any) (int, http.Header, []
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := e.client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	return resp.StatusCode, resp.Header, raw
+	return resp.StatusCode, resp.Header, raw, err
 }
 
 // get sends an authorized GET and decodes a 200 answer into out.

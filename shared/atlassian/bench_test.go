@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// usersPageBody returns a users/search answer of n users shaped like Jira
+// usersPageBody returns a users/search response of n users shaped like Jira
 // Cloud's: self link, avatar URLs, and an email on two users in three.
 func usersPageBody(tb testing.TB, n int) []byte {
 	users := make([]map[string]any, n)

@@ -25,7 +25,7 @@ const (
 // for users, 50 for members and 100 for projects.
 //
 // NOTE: the document states no maximum for /group/bulk. 50 is its default
-// page size; larger values are untested against Jira.
+// page size, and larger values are untested against Jira.
 const (
 	MaxUsersPage    = 1000 // GET /users/search
 	MaxGroupsPage   = 50   // GET /group/bulk
@@ -38,8 +38,8 @@ const (
 	defaultBurst         = 1
 	defaultMaxRetries    = 6
 	defaultMaxBackoff    = 30 * time.Second
-	// baseBackoff is the backoff ceiling of the first retry; it doubles per
-	// retry up to Config.MaxBackoff.
+	// baseBackoff is the backoff ceiling of the first retry. It doubles
+	// with each retry up to Config.MaxBackoff.
 	baseBackoff = 500 * time.Millisecond
 	// maxResponseBytes bounds a response body. A full users page is about
 	// 1 MB, so a larger body is treated as malformed.
@@ -72,19 +72,19 @@ type Config struct {
 	// HTTPClient sends the requests and adds the bearer token, typically
 	// oauth2.NewClient with a TokenSource. Its Timeout bounds each attempt.
 	HTTPClient *http.Client
-	// RatePerSecond is the client-side pace in requests per second; 0 means 20.
+	// RatePerSecond is the client-side pace in requests per second. 0 means 20.
 	RatePerSecond float64
-	// Burst is the number of requests that may go at once; 0 means 1.
+	// Burst is the number of requests that may go at once. 0 means 1.
 	Burst int
-	// MaxRetries is the number of retries after the first attempt; 0 means 6
-	// and a negative value means none.
+	// MaxRetries is the number of retries after the first attempt. 0 means
+	// 6, and a negative value means none.
 	MaxRetries int
-	// MaxBackoff caps the wait between attempts; 0 means 30 s. A Retry-After
+	// MaxBackoff caps the wait between attempts. 0 means 30 s. A Retry-After
 	// longer than this is not waited for but returned in the error.
 	MaxBackoff time.Duration
-	// Logger receives retry and rate-limit records; nil means slog.Default().
+	// Logger receives retry and rate-limit records. nil means slog.Default().
 	Logger *slog.Logger
-	// Stats, when set, receives this client's counts; it may be shared.
+	// Stats, when set, receives this client's counts. Clients may share one.
 	Stats *Stats
 }
 
@@ -98,9 +98,9 @@ type Client struct {
 	stats      *Stats
 	pacer      *pacer
 
-	// sleep waits for d or until ctx ends; tests replace it.
+	// sleep waits for d or until ctx ends. Tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
-	// jitter returns a uniform random duration in [0, d]; tests replace it.
+	// jitter returns a uniform random duration in [0, d]. Tests replace it.
 	jitter func(d time.Duration) time.Duration
 }
 
@@ -128,10 +128,12 @@ func newClient(siteURL string, cfg Config) *Client {
 	if ratePerSecond == 0 {
 		ratePerSecond = defaultRatePerSecond
 	}
+
 	burst := cfg.Burst
 	if burst == 0 {
 		burst = defaultBurst
 	}
+
 	maxRetries := cfg.MaxRetries
 	switch {
 	case maxRetries == 0:
@@ -139,18 +141,22 @@ func newClient(siteURL string, cfg Config) *Client {
 	case maxRetries < 0:
 		maxRetries = 0
 	}
+
 	maxBackoff := cfg.MaxBackoff
 	if maxBackoff == 0 {
 		maxBackoff = defaultMaxBackoff
 	}
+
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
+
 	stats := cfg.Stats
 	if stats == nil {
 		stats = &Stats{}
 	}
+
 	return &Client{
 		siteURL:    siteURL,
 		httpClient: cfg.HTTPClient,

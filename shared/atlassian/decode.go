@@ -7,9 +7,9 @@ import (
 	"fmt"
 )
 
-// decodeJSON unmarshals the body of resp into v. open is the byte the
-// top-level value must start with ('[' or '{'), so that a JSON null, which
-// encoding/json accepts for slices and maps, counts as malformed.
+// decodeJSON unmarshals the body of resp into v. open is the byte that the
+// top-level value must start with, '[' or '{'. A JSON null, which
+// encoding/json accepts for slices and maps, is therefore malformed.
 func decodeJSON(r request, resp response, open byte, v any) error {
 	trimmed := bytes.TrimLeft(resp.body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -44,8 +44,8 @@ func describeJSONError(err error) string {
 	return "invalid JSON: " + err.Error()
 }
 
-// pageJSON is the wire form of a PageBean. Pointers tell a missing field
-// from a zero one.
+// pageJSON is the wire form of a PageBean. Pointers distinguish a missing
+// field from a zero one.
 type pageJSON[T any] struct {
 	StartAt    *int  `json:"startAt"`
 	MaxResults *int  `json:"maxResults"`

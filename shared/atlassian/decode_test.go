@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// TestMalformedAnswers sends broken 200 answers and checks that each whole
-// answer fails with a MalformedResponseError that names the problem.
-func TestMalformedAnswers(t *testing.T) {
+// TestMalformedResponses sends broken 200 responses and checks that each
+// whole response fails with a MalformedResponseError that names the problem.
+func TestMalformedResponses(t *testing.T) {
 	cases := []struct {
 		name    string
 		body    string
@@ -71,7 +71,7 @@ func TestMalformedAnswers(t *testing.T) {
 				t.Error("Endpoint is empty")
 			}
 			if n := len(ts.Requests()); n != 1 {
-				t.Errorf("sent %d requests, want 1 (malformed answers are not retried)", n)
+				t.Errorf("sent %d requests, want 1 (malformed responses are not retried)", n)
 			}
 		})
 	}
@@ -137,7 +137,7 @@ func createUser(ctx context.Context, c *Client) error {
 	return err
 }
 
-// TestDecodedValues checks the conversion of each answer of the fake site.
+// TestDecodedValues checks the conversion of each response of the fake site.
 func TestDecodedValues(t *testing.T) {
 	ts := newTestServer(t, fakeJiraHandler)
 	client, _ := newTestClient(t, ts, nil)

@@ -47,10 +47,10 @@ func (d *ErrorDetails) format(summary string) string {
 }
 
 // RateLimitedError reports HTTP 429 after the retries allowed, or at once
-// when Retry-After asks for a longer wait than Config.MaxBackoff.
+// when Retry-After requests a longer wait than Config.MaxBackoff.
 type RateLimitedError struct {
 	ErrorDetails
-	// RetryAfter is the wait Jira asked for, 0 when it sent no Retry-After.
+	// RetryAfter is the wait Jira requested, 0 when it sent no Retry-After.
 	RetryAfter time.Duration
 	// Reason is the RateLimit-Reason header, such as "jira-burst-based".
 	Reason string
@@ -102,7 +102,7 @@ func (e *ConflictError) Error() string {
 }
 
 // BadRequestError reports HTTP 400 and the other 4xx statuses that no other
-// type covers (StatusCode tells which).
+// type covers (StatusCode contains the status).
 type BadRequestError struct{ ErrorDetails }
 
 func (e *BadRequestError) Error() string {
@@ -114,7 +114,7 @@ func (e *BadRequestError) Error() string {
 // allowed.
 type UnavailableError struct {
 	ErrorDetails
-	// RetryAfter is the wait a 503 asked for, 0 when it sent no Retry-After.
+	// RetryAfter is the wait a 503 requested, 0 when it sent no Retry-After.
 	RetryAfter time.Duration
 }
 
@@ -125,11 +125,13 @@ func (e *UnavailableError) Error() string {
 	return e.format("Jira unavailable; retry later")
 }
 
-// MalformedResponseError reports a 2xx answer that cannot be trusted: invalid
-// JSON, a wrong JSON type, a missing key field, or an inconsistent page.
+// MalformedResponseError reports a 2xx response that cannot be trusted
+// (invalid JSON, a wrong JSON type, a missing key field, an inconsistent
+// page), or a status outside 2xx, 4xx and 5xx that http.Client did not
+// follow.
 type MalformedResponseError struct {
 	ErrorDetails
-	// Problem says what is wrong, such as "values[3]: accountId is missing or empty".
+	// Problem describes what is wrong, such as "values[3]: accountId is missing or empty".
 	Problem string
 }
 
@@ -138,8 +140,9 @@ func (e *MalformedResponseError) Error() string {
 }
 
 // AmbiguousWriteError reports a write whose outcome is unknown: it was sent,
-// and then the connection failed, the context ended, or Jira answered with a
-// 5xx that does not say it did nothing. Read the state back before retrying.
+// and then the connection failed, the context ended, or Jira responded with
+// a 5xx that does not show that it did nothing. Read the state back before
+// retrying.
 type AmbiguousWriteError struct{ ErrorDetails }
 
 func (e *AmbiguousWriteError) Error() string {

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// errorBody is a Jira error answer with both message forms.
+// errorBody is a Jira error response with both message forms.
 const errorBody = `{"errorMessages":["Something is wrong."],"errors":{"name":"Name is taken.","email":"Invalid."}}`
 
 func TestStatusToTypedError(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// fakeJiraHandler answers every endpoint the client calls with one small,
+// fakeJiraHandler serves every endpoint the client calls from one small,
 // fixed site: 3 users, 2 groups, 1 project with 2 roles.
 func fakeJiraHandler(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/oauth/token/accessible-resources" {

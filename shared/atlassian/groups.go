@@ -26,7 +26,7 @@ func (c *Client) BulkGroups(ctx context.Context, startAt, maxResults int) (Page[
 // carry no locale.
 func (c *Client) GroupMembers(ctx context.Context, groupID string, startAt, maxResults int) (Page[User], error) {
 	if groupID == "" {
-		return Page[User]{}, errors.New("atlassian: GroupMembers: groupID is empty")
+		return Page[User]{}, errors.New("atlassian: GroupMembers: groupID is empty; pass a groupId from BulkGroups")
 	}
 	query, err := pageQuery("GroupMembers", startAt, maxResults, MaxMembersPage)
 	if err != nil {

@@ -126,14 +126,14 @@ func newTestClient(t *testing.T, ts *testServer, edit func(*Config)) (*Client, *
 	return client, recorder
 }
 
-// writeJSON sends v as a JSON answer with status.
+// writeJSON sends v as a JSON response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeRaw sends body verbatim as a JSON answer with status.
+// writeRaw sends body verbatim as a JSON response with status.
 func writeRaw(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

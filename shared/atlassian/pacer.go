@@ -10,7 +10,7 @@ import (
 
 const (
 	// nearLimitSlowdown is how long the pacer keeps a reduced rate after
-	// the last X-RateLimit-NearLimit or 429 answer.
+	// the last X-RateLimit-NearLimit or 429 response.
 	nearLimitSlowdown = time.Minute
 	// minRateDivisor bounds repeated halving: the rate never drops below
 	// the configured rate divided by this number.
@@ -18,7 +18,7 @@ const (
 )
 
 // pacer spaces requests with a token bucket. Jira's X-RateLimit-NearLimit
-// header (under 20% of the quota left) and 429 answers halve the rate, down
+// header (under 20% of the quota left) and 429 responses halve the rate, down
 // to a floor, and the configured rate returns nearLimitSlowdown after the
 // last such signal.
 type pacer struct {

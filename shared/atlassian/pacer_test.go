@@ -99,14 +99,14 @@ func TestNearLimitHeaderSlowsClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := client.pacer.limit(); got != 20 {
-		t.Errorf("rate after a near-limit answer = %v, want 20", got)
+		t.Errorf("rate after a near-limit response = %v, want 20", got)
 	}
 	if got := client.Stats().Snapshot().NearLimit; got != 1 {
 		t.Errorf("NearLimit = %d, want 1", got)
 	}
 }
 
-func TestRateLimitedAnswerSlowsClient(t *testing.T) {
+func TestRateLimitedResponseSlowsClient(t *testing.T) {
 	ts := newTestServer(t, failThenSucceed(1, 429, map[string]string{"Retry-After": "0"}))
 	client, _ := newTestClient(t, ts, func(cfg *Config) { cfg.RatePerSecond = 40 })
 

@@ -10,14 +10,14 @@ import (
 	"testing"
 )
 
-// pageSpec describes one answer of a paged endpoint: size values, and
+// pageSpec describes one response of a paged endpoint: size values, and
 // isLast as "true", "false" or "" for an absent field.
 type pageSpec struct {
 	size   int
 	isLast string
 }
 
-// pagedHandler answers the i-th request with pages[i], giving values ids
+// pagedHandler responds to the i-th request with pages[i], giving values ids
 // that continue from the request's startAt, so that a repeated or skipped
 // item shows up in the ids.
 func pagedHandler(pages []pageSpec, value func(id string) any, bare bool) http.HandlerFunc {

@@ -42,21 +42,21 @@ type attemptResult struct {
 	status int
 	body   []byte
 	err    error // nil on success
-	// retryable says whether this request may be repeated after err.
+	// retryable reports whether this request may be repeated after err.
 	retryable bool
-	// retryAfter is the parsed Retry-After header; hasRetryAfter tells
-	// whether one was present, since 0 means "retry now".
+	// retryAfter is the parsed Retry-After header. hasRetryAfter reports
+	// whether one was present, because 0 means "retry now".
 	retryAfter    time.Duration
 	hasRetryAfter bool
 }
 
-// response is a 2xx answer.
+// response is a 2xx response: status and body.
 type response struct {
 	status int
 	body   []byte
 }
 
-// do runs r with pacing and retries and returns the 2xx answer.
+// do runs r with pacing and retries and returns the 2xx response.
 func (c *Client) do(ctx context.Context, r request) (response, error) {
 	var payload []byte
 	if r.body != nil {
@@ -95,8 +95,8 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 			slog.Duration("delay", delay),
 			slog.String("error", result.err.Error()))
 		if err := c.sleep(ctx, delay); err != nil {
-			// The context ended during the wait. The last failure says
-			// what Jira answered, which helps the caller more.
+			// The context ended during the wait. The last failure shows
+			// what Jira returned, which helps the caller more.
 			return response{}, result.err
 		}
 	}
@@ -129,7 +129,7 @@ func (c *Client) attempt(ctx context.Context, r request, payload []byte) attempt
 	}
 
 	// sent turns true once the request headers are on the wire: from then on
-	// Jira may act on a write even if no answer arrives.
+	// Jira may act on a write even if no response arrives.
 	var sent atomic.Bool
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}
 	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
@@ -167,7 +167,7 @@ func (c *Client) observeRateLimitHeaders(ctx context.Context, r request, resp *h
 	}
 }
 
-// details builds the ErrorDetails for an answer with status and body.
+// details builds the ErrorDetails for a response with status and body.
 func details(r request, status int, body []byte, cause error) ErrorDetails {
 	return ErrorDetails{
 		Endpoint:   r.endpoint(),
@@ -207,7 +207,7 @@ func (c *Client) transportFailure(ctx context.Context, r request, err error, sen
 	return attemptResult{err: unavailable, retryable: true}
 }
 
-// classify turns an HTTP answer into a body or a typed error.
+// classify turns an HTTP response into a body or a typed error.
 func (c *Client) classify(ctx context.Context, r request, resp *http.Response, data []byte, readErr error) attemptResult {
 	status := resp.StatusCode
 	retryAfter, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
@@ -219,7 +219,7 @@ func (c *Client) classify(ctx context.Context, r request, resp *http.Response, d
 		case readErr != nil:
 			unavailable := &UnavailableError{ErrorDetails: ErrorDetails{Endpoint: r.endpoint(), StatusCode: status, Err: readErr}}
 			if r.write {
-				// Jira acted, but the answer that describes the result is lost.
+				// Jira acted, but the response that describes the result is lost.
 				return attemptResult{err: &AmbiguousWriteError{ErrorDetails{Endpoint: r.endpoint(), Err: unavailable}}}
 			}
 			return attemptResult{err: unavailable, retryable: true}
@@ -229,7 +229,7 @@ func (c *Client) classify(ctx context.Context, r request, resp *http.Response, d
 		return attemptResult{status: status, body: data}
 	}
 
-	// An error answer whose body could not be read still has its status.
+	// An error response whose body could not be read still has its status.
 	d := details(r, status, data, nil)
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -246,8 +246,8 @@ func (c *Client) classify(ctx context.Context, r request, resp *http.Response, d
 	case status == http.StatusServiceUnavailable:
 		unavailable := &UnavailableError{ErrorDetails: d, RetryAfter: retryAfter}
 		if r.write && !hasRetryAfter {
-			// Without Retry-After nothing says the request was shed before
-			// Jira acted on it.
+			// Without Retry-After nothing shows that the request was shed
+			// before Jira acted on it.
 			return attemptResult{err: &AmbiguousWriteError{ErrorDetails{Endpoint: r.endpoint(), Err: unavailable}}}
 		}
 		return attemptResult{err: unavailable, retryable: true, retryAfter: retryAfter, hasRetryAfter: hasRetryAfter}
@@ -274,7 +274,7 @@ func (c *Client) classify(ctx context.Context, r request, resp *http.Response, d
 	return attemptResult{err: malformed(r, status, fmt.Sprintf("unexpected HTTP status %d", status), nil)}
 }
 
-// malformed builds a MalformedResponseError for a problem in an answer.
+// malformed builds a MalformedResponseError for a problem in a response.
 func malformed(r request, status int, problem string, cause error) *MalformedResponseError {
 	return &MalformedResponseError{
 		ErrorDetails: ErrorDetails{Endpoint: r.endpoint(), StatusCode: status, Err: cause},

@@ -17,12 +17,14 @@ func AccessibleResources(ctx context.Context, httpClient *http.Client, apiURL st
 	if err != nil {
 		return nil, err
 	}
+
 	c := newClient(base, Config{HTTPClient: httpClient})
 	r := request{method: "GET", path: "/oauth/token/accessible-resources"}
 	resp, err := c.do(ctx, r)
 	if err != nil {
 		return nil, err
 	}
+
 	var resources []Resource
 	if err := decodeJSON(r, resp, '[', &resources); err != nil {
 		return nil, err

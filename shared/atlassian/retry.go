@@ -44,7 +44,7 @@ func jiraMessages(body []byte) []string {
 	var parsed struct {
 		ErrorMessages []string          `json:"errorMessages"`
 		Errors        map[string]string `json:"errors"`
-		// The gateway at api.atlassian.com answers in this form.
+		// The gateway at api.atlassian.com responds in this form.
 		Message string `json:"message"`
 	}
 	if len(body) == 0 || json.Unmarshal(body, &parsed) != nil {

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// failThenSucceed answers the first failures requests with status and
+// failThenSucceed responds to the first failures requests with status and
 // headers, then serves fakeJiraHandler.
 func failThenSucceed(failures int, status int, headers map[string]string) http.HandlerFunc {
 	var seen atomic.Int64
@@ -241,8 +241,8 @@ func TestContextEndsDuringBackoff(t *testing.T) {
 	}
 }
 
-// closeAfterRequest reads a request and closes the connection without an
-// answer, as a crashed proxy would.
+// closeAfterRequest reads a request and closes the connection without a
+// response, as a crashed proxy would.
 func closeAfterRequest(failures int) http.HandlerFunc {
 	var seen atomic.Int64
 	return func(w http.ResponseWriter, r *http.Request) {

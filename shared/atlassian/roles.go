@@ -9,8 +9,8 @@ import (
 	"strconv"
 )
 
-// roleJSON is the wire form of a project role. A pointer tells a missing id
-// from id 0.
+// roleJSON is the wire form of a project role. A pointer distinguishes a
+// missing id from id 0.
 type roleJSON struct {
 	ID          *int64      `json:"id"`
 	Name        string      `json:"name"`
@@ -69,8 +69,8 @@ func projectRolePath(projectIDOrKey string, roleID int64) string {
 }
 
 // ProjectRoles fetches the roles of a project as role name to role ID
-// (GET /project/{projectIdOrKey}/role). Jira returns each role's URL; the ID
-// is its last path segment.
+// (GET /project/{projectIdOrKey}/role). Jira returns each role's URL, and
+// the ID is its last path segment.
 func (c *Client) ProjectRoles(ctx context.Context, projectIDOrKey string) (map[string]int64, error) {
 	if projectIDOrKey == "" {
 		return nil, errors.New("atlassian: ProjectRoles: projectIDOrKey is empty")
@@ -185,9 +185,9 @@ func (c *Client) AddProjectRoleActors(ctx context.Context, projectIDOrKey string
 	if len(accountIDs) == 0 && len(groupIDs) == 0 {
 		return ProjectRoleDetails{}, errors.New("atlassian: AddProjectRoleActors: no account IDs and no group IDs; pass at least one")
 	}
-	// NOTE: the OpenAPI document allows "user" and "groupId" in one body but
-	// does not say whether Jira applies both; callers that need certainty
-	// can pass one kind per call.
+	// NOTE: the OpenAPI document allows "user" and "groupId" in one body.
+	// It does not state whether Jira applies both, so callers that need
+	// certainty can pass one kind per call.
 	body := struct {
 		User    []string `json:"user,omitempty"`
 		GroupID []string `json:"groupId,omitempty"`

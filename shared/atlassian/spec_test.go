@@ -58,7 +58,7 @@ func jiraSpecRouter(t testing.TB) routers.Router {
 }
 
 // specValidationOptions skip checks that Atlassian's document fails but
-// that say nothing about requests: examples and defaults outside their enums.
+// that do not concern requests: examples and defaults outside their enums.
 var specValidationOptions = []openapi3.ValidationOption{
 	openapi3.DisableExamplesValidation(),
 	openapi3.DisableSchemaDefaultsValidation(),

@@ -3,7 +3,7 @@ package atlassian
 import "sync/atomic"
 
 // Stats counts what clients sent and received. One Stats may be shared by
-// several clients and goroutines; the zero value is ready to use.
+// several clients and goroutines. The zero value is ready to use.
 type Stats struct {
 	calls       atomic.Int64
 	rateLimited atomic.Int64
@@ -15,11 +15,11 @@ type Stats struct {
 type StatsSnapshot struct {
 	// Calls is the number of HTTP requests sent, retries included.
 	Calls int64
-	// RateLimited is the number of 429 answers received.
+	// RateLimited is the number of 429 responses received.
 	RateLimited int64
 	// Retries is the number of requests repeated after a failed attempt.
 	Retries int64
-	// NearLimit is the number of answers that carried X-RateLimit-NearLimit: true.
+	// NearLimit is the number of responses that carried X-RateLimit-NearLimit: true.
 	NearLimit int64
 }
 

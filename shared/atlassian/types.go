@@ -1,13 +1,13 @@
 package atlassian
 
-// Page is one page of a paged Jira answer (a PageBean).
+// Page is one page of a paged Jira response (a PageBean).
 type Page[T any] struct {
 	StartAt    int
 	MaxResults int
 	// Total is the size of the whole collection, nil when Jira omits it.
 	Total *int
 	// IsLast is true when Jira marks this page as the last. It is false
-	// both when Jira says false and when it omits the field.
+	// both when Jira sends false and when it omits the field.
 	IsLast bool
 	Values []T
 }

@@ -82,8 +82,8 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 		delay := c.backoff(attempt)
 		if result.hasRetryAfter {
 			if result.retryAfter > c.maxBackoff {
-				// Waiting longer than MaxBackoff would hold a worker idle;
-				// the caller gets the wait in the error instead.
+				// Waiting longer than MaxBackoff would hold a worker idle,
+				// so the caller gets the wait in the error instead.
 				return response{}, result.err
 			}
 			delay = result.retryAfter

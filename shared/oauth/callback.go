@@ -34,9 +34,11 @@ func (f *Flow) Complete(ctx context.Context, key connection.Key, query url.Value
 		return reject(key, ReasonInvalidRequest, http.StatusBadRequest, "Invalid callback address",
 			"The callback address names an invalid connection. Use the callback URL shown in the app settings.", err)
 	}
+
 	if code := query.Get("error"); code != "" {
 		return f.declined(ctx, key, code, query.Get("state"))
 	}
+
 	if err := f.States.Consume(ctx, query.Get("state"), key); err != nil {
 		var stateErr *StateError
 		if errors.As(err, &stateErr) {
@@ -45,24 +47,29 @@ func (f *Flow) Complete(ctx context.Context, key connection.Key, query url.Value
 		}
 		return internalError(key, err)
 	}
+
 	code := query.Get("code")
 	if code == "" {
 		return reject(key, ReasonInvalidRequest, http.StatusBadRequest, "No authorization code",
 			"Atlassian returned no authorization code. Start the connection again from the app settings.",
 			fmt.Errorf("callback for %s has no code parameter", key))
 	}
+
 	conn, outcome := f.loadConnection(ctx, key)
 	if outcome != nil {
 		return outcome
 	}
+
 	issued, outcome := f.exchange(ctx, conn, code)
 	if outcome != nil {
 		return outcome
 	}
+
 	cloudID, outcome := f.matchSite(ctx, conn, issued.Token)
 	if outcome != nil {
 		return outcome
 	}
+
 	missing := MissingScopes(conn.Scopes, issued.Scope, issued.Token.RefreshToken != "")
 	if len(missing) > 0 {
 		o := reject(key, ReasonMissingScopes, http.StatusForbidden, "Permissions missing",
@@ -71,6 +78,7 @@ func (f *Flow) Complete(ctx context.Context, key connection.Key, query url.Value
 		o.Connection, o.List = &conn, missing
 		return o
 	}
+
 	return f.connect(ctx, conn, issued, cloudID)
 }
 
@@ -188,10 +196,12 @@ func (f *Flow) connect(ctx context.Context, conn connection.Connection, issued i
 	if err != nil {
 		return internalError(conn.Key, err)
 	}
+
 	updated, err := f.Connections.MarkConnected(ctx, conn.Key, cloudID, consentedAt)
 	if err != nil {
 		return internalError(conn.Key, err)
 	}
+
 	o := &Outcome{
 		Reason:     ReasonConnected,
 		HTTPStatus: http.StatusOK,
@@ -200,6 +210,7 @@ func (f *Flow) connect(ctx context.Context, conn connection.Connection, issued i
 		Title:      "Jira Cloud connected",
 		Detail:     "The connection to " + updated.SiteURL + " is authorized. The first full sync has started.",
 	}
+
 	// Unix milliseconds keep the trigger unique per consent and valid in a
 	// Step Functions execution name.
 	trigger := TriggerConsent + "-" + strconv.FormatInt(consentedAt.UnixMilli(), 10)
@@ -207,5 +218,6 @@ func (f *Flow) connect(ctx context.Context, conn connection.Connection, issued i
 	if o.SyncErr != nil {
 		o.Detail = "The connection to " + updated.SiteURL + " is authorized, but the first sync did not start. Start a sync from the app, or wait for the next scheduled one."
 	}
+
 	return o
 }

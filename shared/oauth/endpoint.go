@@ -18,7 +18,7 @@ import (
 const maxTokenResponse = 1 << 20
 
 // defaultExpiresIn is the access token lifetime in seconds assumed when a
-// token answer has no expires_in.
+// token response has no expires_in.
 const defaultExpiresIn = 3600
 
 // Grant types sent to the token endpoint.
@@ -27,7 +27,7 @@ const (
 	grantRefreshToken      = "refresh_token"
 )
 
-// tokenResponse is the token endpoint's JSON answer, errors included.
+// tokenResponse is the token endpoint's JSON response body, errors included.
 type tokenResponse struct {
 	AccessToken      string `json:"access_token"`
 	RefreshToken     string `json:"refresh_token"`
@@ -38,7 +38,7 @@ type tokenResponse struct {
 	ErrorDescription string `json:"error_description"`
 }
 
-// issuedToken is a successful token answer with its absolute expiry.
+// issuedToken is a successful token response with its absolute expiry.
 type issuedToken struct {
 	Token *oauth2.Token
 	Scope string
@@ -58,12 +58,11 @@ func endpoint(authBaseURL string) oauth2.Endpoint {
 // requestToken posts a grant to the token endpoint as a JSON body. now is
 // the time before the request, from which the expiry is counted.
 //
-// Atlassian documents a JSON body for both the authorization_code and the
-// refresh_token grant (developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps),
-// while golang.org/x/oauth2 v0.38 always sends
-// application/x-www-form-urlencoded, so the connector posts the JSON itself
-// and keeps x/oauth2 for the authorize URL, the Token type and the
-// Transport. The secret values in the body are removed from any error
+// Atlassian's 3LO guide documents a JSON body for both the
+// authorization_code and the refresh_token grant, while golang.org/x/oauth2
+// v0.38 always sends application/x-www-form-urlencoded. So the connector
+// posts the JSON itself and keeps x/oauth2 for the authorize URL, the Token
+// type and the Transport. The secret values in the body are removed from any error
 // description before it is returned.
 func requestToken(ctx context.Context, client *http.Client, tokenURL string, body map[string]string, now time.Time) (issuedToken, error) {
 	grant := body["grant_type"]
@@ -71,54 +70,62 @@ func requestToken(ctx context.Context, client *http.Client, tokenURL string, bod
 	if err != nil {
 		return issuedToken{}, fmt.Errorf("encode %s grant: %w", grant, err)
 	}
+
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, bytes.NewReader(encoded))
 	if err != nil {
 		return issuedToken{}, fmt.Errorf("build %s grant request to %s: %w", grant, tokenURL, err)
 	}
+
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return issuedToken{}, &TokenError{Grant: grant, Cause: err}
 	}
+
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
 	if err != nil {
 		return issuedToken{}, &TokenError{Grant: grant, StatusCode: resp.StatusCode, Cause: err}
 	}
-	var answer tokenResponse
+
+	var parsed tokenResponse
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	decodeErr := json.Unmarshal(raw, &answer)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 || answer.Error != "" {
+	decodeErr := json.Unmarshal(raw, &parsed)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || parsed.Error != "" {
 		return issuedToken{}, &TokenError{
 			Grant:       grant,
 			StatusCode:  resp.StatusCode,
-			Code:        answer.Error,
-			Description: redact(answer.ErrorDescription, body),
+			Code:        parsed.Error,
+			Description: redact(parsed.ErrorDescription, body),
 		}
 	}
-	if decodeErr != nil || answer.AccessToken == "" {
+
+	if decodeErr != nil || parsed.AccessToken == "" {
 		return issuedToken{}, &TokenError{
 			Grant:       grant,
 			StatusCode:  resp.StatusCode,
-			Description: fmt.Sprintf("the answer (%s) has no access_token", mediaType),
+			Description: fmt.Sprintf("the response (%s) has no access_token", mediaType),
 		}
 	}
+
 	token := &oauth2.Token{
-		AccessToken:  answer.AccessToken,
-		RefreshToken: answer.RefreshToken,
-		TokenType:    answer.TokenType,
+		AccessToken:  parsed.AccessToken,
+		RefreshToken: parsed.RefreshToken,
+		TokenType:    parsed.TokenType,
 	}
-	expiresIn := answer.ExpiresIn
+
+	expiresIn := parsed.ExpiresIn
 	if expiresIn <= 0 {
-		// NOTE: assumed. Atlassian documents expires_in (typically 3600 s);
-		// without it a zero expiry would make every call refresh.
+		// NOTE: 3600 s is an assumption (Atlassian's usual expires_in).
+		// Without a default, a zero expiry would make every call refresh.
 		expiresIn = defaultExpiresIn
 	}
+
 	// Counting from before the request keeps the expiry on the safe side.
 	token.Expiry = now.Add(time.Duration(expiresIn) * time.Second)
 	token.ExpiresIn = expiresIn
-	return issuedToken{Token: token, Scope: answer.Scope}, nil
+	return issuedToken{Token: token, Scope: parsed.Scope}, nil
 }
 
 // redact removes the secret values of a request body from a text the

@@ -7,12 +7,12 @@ import (
 	"github.com/idgov/atlassian-cloud-connector/shared/connection"
 )
 
-// TokenError is a failed request to the token endpoint: an error answer
-// (Code and Description from the OAuth error body) or a transport failure
-// (Cause). It never contains a code, token or client secret.
+// TokenError is a failed request to the token endpoint. It is either an
+// error response (Code and Description from the OAuth error body) or a
+// transport failure (Cause). It never contains a code, token or client secret.
 type TokenError struct {
 	Grant       string // "authorization_code" or "refresh_token"
-	StatusCode  int    // 0 when no answer arrived
+	StatusCode  int    // 0 when no response arrived
 	Code        string // OAuth error code, such as "invalid_grant"
 	Description string
 	Cause       error
@@ -25,14 +25,14 @@ func (e *TokenError) Error() string {
 	case e.Code != "":
 		return fmt.Sprintf("token endpoint rejected the %s grant: HTTP %d %s: %s", e.Grant, e.StatusCode, e.Code, e.Description)
 	default:
-		return fmt.Sprintf("token endpoint answered the %s grant with HTTP %d: %s", e.Grant, e.StatusCode, e.Description)
+		return fmt.Sprintf("token endpoint returned HTTP %d for the %s grant: %s", e.StatusCode, e.Grant, e.Description)
 	}
 }
 
 func (e *TokenError) Unwrap() error { return e.Cause }
 
-// Temporary reports whether repeating the request later may succeed: a
-// transport failure, HTTP 429 or a 5xx answer.
+// Temporary reports whether repeating the request later may succeed, which
+// is the case for a transport failure, HTTP 429 or a 5xx response.
 func (e *TokenError) Temporary() bool {
 	return e.Cause != nil || e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }

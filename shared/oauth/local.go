@@ -167,7 +167,7 @@ func localResult(o *Outcome) (LocalConnectResult, error) {
 func followAuthorize(ctx context.Context, client *http.Client, authorizeURL, callbackHost string) error {
 	following := *client
 	following.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		// Stop at the callback's answer, so that a redirect to the
+		// Stop at the callback's response, so that a redirect to the
 		// connection's return URL is not followed off this machine.
 		if len(via) >= 10 || via[len(via)-1].URL.Host == callbackHost {
 			return http.ErrUseLastResponse
@@ -185,7 +185,7 @@ func followAuthorize(ctx context.Context, client *http.Client, authorizeURL, cal
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.Request.URL.Host != callbackHost {
-		return fmt.Errorf("headless consent: the authorization server answered HTTP %d at %s without redirecting to the callback; it needs a person, so run without headless mode",
+		return fmt.Errorf("headless consent: the authorization server returned HTTP %d at %s without redirecting to the callback; it needs a person, so run without headless mode",
 			resp.StatusCode, resp.Request.URL.Redacted())
 	}
 	return nil

@@ -49,17 +49,18 @@ var securityHeaders = map[string]string{
 	"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
 }
 
-// Response is an HTTP answer to a callback.
+// Response is the HTTP response to a callback.
 type Response struct {
 	Status  int
 	Headers map[string]string
 	Body    string
 }
 
-// Response renders the outcome: a 302 to the connection's return URL with
-// status, connectionId and, when the sync started, runId parameters, or the
-// HTML page when there is no return URL or the state was rejected (the
-// request may not come from this connection's admin).
+// Response renders the outcome as a 302 to the connection's return URL, with
+// the parameters status, connectionId and (when the sync started) runId.
+// Without a return URL it renders the HTML page, and so it does for a
+// rejected state, because that request may not come from this connection's
+// admin.
 func (o *Outcome) Response() Response {
 	headers := make(map[string]string, len(securityHeaders)+1)
 	for name, value := range securityHeaders {

@@ -36,9 +36,9 @@ const (
 // TokenProvider gives functions the access token of a connection. It reads
 // the pair from Secrets Manager and caches it in memory until shortly
 // before expiry. It refreshes only while it holds the connection's
-// TOKENLEASE item in DynamoDB and stores the rotated pair before it returns
-// the new access token; a provider that finds the lease taken waits and
-// reads the pair again. Within one provider, one goroutine per connection
+// TOKENLEASE item in DynamoDB, and it stores the rotated pair before it
+// returns the new access token. A provider that finds the lease taken waits
+// and reads the pair again. Within one provider, one goroutine per connection
 // does this work and the others wait for it. A TokenProvider is safe for
 // concurrent use and must not be copied after first use.
 type TokenProvider struct {

@@ -33,10 +33,12 @@ func (p *TokenProvider) refresh(ctx context.Context, key connection.Key, stored 
 	if !stored.ConsentedAt.IsZero() && !now.Before(stored.ConsentedAt.Add(GrantLifetime)) {
 		return secrets.Tokens{}, p.requireReconsent(ctx, key, "the grant expired 365 days after consent")
 	}
+
 	conn, err := p.Connections.Get(ctx, key)
 	if err != nil {
 		return secrets.Tokens{}, err
 	}
+
 	switch conn.Status {
 	case connection.StatusRemoved:
 		return secrets.Tokens{}, &connection.RemovedError{Key: key}
@@ -47,10 +49,12 @@ func (p *TokenProvider) refresh(ctx context.Context, key connection.Key, stored 
 		}
 		return secrets.Tokens{}, &ReconsentRequiredError{Key: key, Reason: reason}
 	}
+
 	clientSecret, err := p.Secrets.ClientSecret(ctx, key)
 	if err != nil {
 		return secrets.Tokens{}, err
 	}
+
 	requestCtx, cancel := context.WithTimeout(ctx, p.leaseDuration()/2)
 	defer cancel()
 	issued, err := requestToken(requestCtx, p.httpClient(), endpoint(p.AuthURL).TokenURL, map[string]string{
@@ -63,9 +67,11 @@ func (p *TokenProvider) refresh(ctx context.Context, key connection.Key, stored 
 	if errors.As(err, &tokenErr) && tokenErr.Code == "invalid_grant" {
 		return secrets.Tokens{}, p.requireReconsent(ctx, key, "Atlassian rejected the refresh token (invalid_grant)")
 	}
+
 	if err != nil {
 		return secrets.Tokens{}, fmt.Errorf("refresh token of %s: %w", key, err)
 	}
+
 	next := secrets.Tokens{
 		AccessToken:  issued.Token.AccessToken,
 		RefreshToken: issued.Token.RefreshToken,
@@ -75,18 +81,22 @@ func (p *TokenProvider) refresh(ctx context.Context, key connection.Key, stored 
 		ConsentedAt:  stored.ConsentedAt,
 		RefreshedAt:  now.UTC(),
 	}
+
 	if next.RefreshToken == "" {
-		// Some Atlassian answers omit refresh_token; the one sent stays valid.
+		// Some Atlassian responses omit refresh_token, and then the one sent stays valid.
 		next.RefreshToken = stored.RefreshToken
-		p.logger().InfoContext(ctx, "refresh answer has no refresh token; keeping the current one",
+		p.logger().InfoContext(ctx, "refresh response has no refresh token; keeping the current one",
 			"tenant", key.Tenant, "connectionId", key.ID)
 	}
+
 	if next.Scope == "" {
 		next.Scope = stored.Scope
 	}
+
 	if err := p.storeRotated(ctx, key, next); err != nil {
 		return secrets.Tokens{}, err
 	}
+
 	p.logger().InfoContext(ctx, "token refreshed", "tenant", key.Tenant, "connectionId", key.ID, "expiry", next.Expiry)
 	return next, nil
 }
@@ -112,8 +122,8 @@ func (p *TokenProvider) storeRotated(ctx context.Context, key connection.Key, ne
 	return fmt.Errorf("refreshed tokens of %s could not be stored, so the new access token is not used: %w", key, err)
 }
 
-// requireReconsent marks the connection reconsent_required and returns the
-// error that says so.
+// requireReconsent marks the connection reconsent_required and returns a
+// *ReconsentRequiredError with the reason.
 func (p *TokenProvider) requireReconsent(ctx context.Context, key connection.Key, reason string) error {
 	if _, err := p.Connections.SetStatus(ctx, key, connection.StatusReconsentRequired, reason); err != nil {
 		p.logger().ErrorContext(ctx, "marking connection reconsent_required failed",

@@ -1,7 +1,3 @@
-// Package oauth connects a tenant's Jira Cloud site through OAuth 2.0
-// authorization code grants (Atlassian "3LO"): it builds the authorize URL,
-// keeps the single-use state, processes the callback, and provides access
-// tokens that it refreshes under a DynamoDB lease.
 package oauth
 
 import (

@@ -185,7 +185,9 @@ func (g *generator) person(i int, accountType string) User {
 	if accountType != "atlassian" || g.rng.IntN(100) >= 35 {
 		u.Email = &email
 	}
-	if accountType == "atlassian" && g.rng.IntN(200) == 0 {
+	// One atlassian user in 200 is erased on request (the last index of
+	// every 200, so that even small has one).
+	if accountType == "atlassian" && i%200 == 199 {
 		u = User{AccountID: u.AccountID, AccountType: accountType, DisplayName: "Former user", Erased: true}
 	}
 	return u

@@ -114,7 +114,7 @@ func (s *Server) apiHandler() http.Handler {
 	})
 }
 
-// requireScopes answers 403 unless the token holds the operation's scopes.
+// requireScopes responds 403 unless the token holds the operation's scopes.
 func (s *Server) requireScopes(op operationScopes, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g, _ := r.Context().Value(grantKey{}).(*grant)

@@ -1,7 +1,7 @@
 // Package jirasim simulates Jira Cloud and Atlassian's OAuth 2.0 (3LO)
 // authorization server for tests and local runs.
 //
-// One HTTP server answers both the auth paths (/authorize, /oauth/token) and
+// One HTTP server serves both the auth paths (/authorize, /oauth/token) and
 // the API paths (/oauth/token/accessible-resources and
 // /ex/jira/{cloudId}/rest/api/3/...). Response bodies follow the schemas of
 // Atlassian's OpenAPI document for the Jira Cloud platform REST API, which a
@@ -11,8 +11,8 @@
 // grace period, rate limits with Retry-After: 0, and injected faults.
 //
 // Errors come in two shapes, as in Jira Cloud. The api.atlassian.com gateway
-// answers an invalid bearer token with {"code":401,"message":"Unauthorized"};
-// Jira itself answers with {"errorMessages":[...],"errors":{...}}.
+// rejects an invalid bearer token with {"code":401,"message":"Unauthorized"};
+// Jira itself responds with {"errorMessages":[...],"errors":{...}}.
 package jirasim
 
 import "slices"
@@ -150,7 +150,7 @@ func (d *Dataset) Clone() *Dataset {
 	return c
 }
 
-// site returns the site whose data d holds.
+// site returns the site whose data d contains.
 func (d *Dataset) site() Site {
 	if len(d.Sites) == 0 {
 		return Site{}

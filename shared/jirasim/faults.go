@@ -16,10 +16,10 @@ import (
 type FaultKind string
 
 const (
-	// FaultStatus answers Status (default 500) with a Jira error body and,
+	// FaultStatus responds with Status (default 500) with a Jira error body and,
 	// when set, RetryAfter. Use it for 429 storms, 500 and 503.
 	FaultStatus FaultKind = "status"
-	// FaultTimeout waits Delay, then answers 409 as users/search does when a
+	// FaultTimeout waits Delay, then responds 409 as users/search does when a
 	// request runs longer than 10 seconds.
 	FaultTimeout FaultKind = "timeout"
 	// FaultMalformedJSON sends the real status and the first half of the
@@ -31,18 +31,18 @@ const (
 	// FaultMissingAccountID sends the real body without the first
 	// accountId field in it.
 	FaultMissingAccountID FaultKind = "missing-account-id"
-	// FaultDelay waits Delay, then answers normally.
+	// FaultDelay waits Delay, then responds normally.
 	FaultDelay FaultKind = "delay"
-	// FaultDrop closes the connection without an answer.
+	// FaultDrop closes the connection without a response.
 	FaultDrop FaultKind = "drop"
 	// FaultShortPage makes a paged endpoint return PageSize items (default:
-	// half the page asked for) on a page that is not the last.
+	// half the page requested) on a page that is not the last.
 	FaultShortPage FaultKind = "short-page"
 	// FaultWriteThenFail runs the request, so a write takes effect, then
-	// answers Status (default 500) in place of the real answer.
+	// responds with Status (default 500) in place of the real response.
 	FaultWriteThenFail FaultKind = "write-then-fail"
 	// FaultWriteThenDrop runs the request, then closes the connection
-	// without an answer, as when a client times out after the write.
+	// without a response, as when a client times out after the write.
 	FaultWriteThenDrop FaultKind = "write-then-drop"
 )
 
@@ -200,7 +200,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, st
 	case FaultShortPage:
 		st.shortPage = f.PageSize
 		if st.shortPage <= 0 {
-			st.shortPage = -1 // half of the page asked for
+			st.shortPage = -1 // half of the page requested
 		}
 		next.ServeHTTP(w, r)
 	case FaultMalformedJSON, FaultWrongTypes, FaultMissingAccountID:
@@ -257,7 +257,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// dropConnection closes the client connection without an answer.
+// dropConnection closes the client connection without a response.
 func dropConnection(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {

@@ -98,7 +98,7 @@ func TestFaultDelay(t *testing.T) {
 	start := time.Now()
 	status, _, _ := e.do("GET", "/role", e.token, nil)
 	if elapsed := time.Since(start); elapsed < 200*time.Millisecond {
-		t.Errorf("answer after %v, want at least 200ms", elapsed)
+		t.Errorf("response after %v, want at least 200ms", elapsed)
 	}
 	if status != 200 {
 		t.Errorf("status %d, want 200 after the delay", status)
@@ -109,10 +109,10 @@ func TestFaultDropConnection(t *testing.T) {
 	e := startEnv(t, mustGenerate(t, SizeSmall), Options{})
 	e.srv.ResetRequests()
 	// Go's transport retries a GET once on a reused connection that closes
-	// without an answer, so the fault fires on every request here.
+	// without a response, so the fault fires on every request here.
 	e.srv.InjectFault(Fault{Path: "/role", Kind: FaultDrop})
 	if _, _, _, err := e.doRaw("GET", "/role", nil); err == nil {
-		t.Error("dropped connection: the client got an answer")
+		t.Error("dropped connection: the client got a response")
 	}
 	reqs := e.srv.Requests()
 	if len(reqs) == 0 {

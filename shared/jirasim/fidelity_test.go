@@ -65,7 +65,7 @@ type fidelityCase struct {
 }
 
 // TestFidelityEveryEndpoint sends success and error requests to every
-// endpoint; the client's transport validates each answer against the
+// endpoint; the client's transport validates each response against the
 // OpenAPI document.
 func TestFidelityEveryEndpoint(t *testing.T) {
 	doc, _ := loadSpec(t)
@@ -166,17 +166,17 @@ func TestFidelityEveryEndpoint(t *testing.T) {
 	}
 	e.srv.ClearFaults()
 
-	// Every operation must have been seen answering success and error.
+	// Every operation must have returned both a success and an error.
 	statuses := e.client.Transport.(*validatingTransport).statuses
 	for _, op := range apiOperations {
 		opID := doc.Paths.Find("/rest/api/3" + op.path).GetOperation(op.method).OperationID
 		got := statuses[opID]
 		if !slices.ContainsFunc(got, func(s int) bool { return s < 300 }) {
-			t.Errorf("%s %s (%s): no success answer validated; statuses %v", op.method, op.path, opID, got)
+			t.Errorf("%s %s (%s): no success response validated; statuses %v", op.method, op.path, opID, got)
 		}
 		if opID != "getAllApplicationRoles" && opID != "getAllProjectRoles" &&
 			!slices.ContainsFunc(got, func(s int) bool { return s >= 400 }) {
-			t.Errorf("%s %s (%s): no error answer validated; statuses %v", op.method, op.path, opID, got)
+			t.Errorf("%s %s (%s): no error response validated; statuses %v", op.method, op.path, opID, got)
 		}
 	}
 }

@@ -43,7 +43,7 @@ const (
 	RoleServiceDesk    int64 = 10102
 )
 
-// generator holds the state of one Generate call.
+// generator is the state of one Generate call.
 type generator struct {
 	spec      sizeSpec
 	rng       *rand.Rand
@@ -248,6 +248,7 @@ func (g *generator) groups() {
 	g.addGroup("atlassian-addons-admin", g.appUsers)
 	g.addGroup("jira-users", g.pickMembers(g.eligible, len(g.eligible)/4))
 	g.addGroup("empty group", nil)
+
 	for i, share := range g.spec.hugeShares[1:] {
 		g.addGroup(fmt.Sprintf("all staff %d", i+1), g.shareMembers(g.eligible, share))
 	}
@@ -258,6 +259,7 @@ func (g *generator) groups() {
 		}
 		g.addGroup(name, g.pickMembers(g.eligible, size))
 	}
+
 	for i := 0; len(g.d.Groups) < g.spec.groups; i++ {
 		dept := departments[g.rng.IntN(len(departments))]
 		word := teamWords[g.rng.IntN(len(teamWords))]
@@ -273,6 +275,7 @@ func (g *generator) groups() {
 		g.addGroup(name, g.pickMembers(g.eligible, size))
 	}
 	g.d.Groups = g.d.Groups[:g.spec.groups]
+
 	// group/bulk lists groups by name.
 	slices.SortStableFunc(g.d.Groups, func(a, b Group) int {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))

@@ -11,7 +11,7 @@ import (
 )
 
 // Writes that would change nothing (adding a member twice, removing a
-// non-member, the same for project role actors) answer 400 with a Jira
+// non-member, the same for project role actors) get 400 and a Jira
 // error body, as Jira's REST resources do for a failed validation.
 // NOTE: this follows Jira Server's GroupResource and ProjectRoleResource;
 // the OpenAPI document does not list these cases, and Cloud's status for

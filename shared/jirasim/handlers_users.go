@@ -78,7 +78,7 @@ type newUserRequest struct {
 }
 
 // handleCreateUser serves POST /user. Since May 2024 Jira requires
-// products ([] for no product access). As the OpenAPI document says, an
+// products ([] for no product access). As the OpenAPI document states, an
 // existing user with Jira access gets 201 and one without gets 400.
 func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	var req newUserRequest

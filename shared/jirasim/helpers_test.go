@@ -124,10 +124,10 @@ func (e *testEnv) tokenCall(body map[string]string) (int, tokenPair, oauthError)
 	var oerr oauthError
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(raw, &pair); err != nil {
-			e.t.Fatalf("token answer %q: %v", raw, err)
+			e.t.Fatalf("token response %q: %v", raw, err)
 		}
 	} else if err := json.Unmarshal(raw, &oerr); err != nil {
-		e.t.Fatalf("token error answer %q: %v", raw, err)
+		e.t.Fatalf("token error response %q: %v", raw, err)
 	}
 	return resp.StatusCode, pair, oerr
 }
@@ -161,13 +161,13 @@ func (e *testEnv) apiURL(path string) string {
 }
 
 // do sends an API request with token and returns the status, headers and
-// body. Its client validates the answer against the OpenAPI document.
+// body. Its client validates the response against the OpenAPI document.
 func (e *testEnv) do(method, path, token string, body any) (int, http.Header, []byte) {
 	e.t.Helper()
 	return e.send(e.client, method, path, token, body)
 }
 
-// doRaw is do without validation, for answers broken on purpose. It
+// doRaw is do without validation, for responses broken on purpose. It
 // returns the transport error instead of failing the test.
 func (e *testEnv) doRaw(method, path string, body any) (int, http.Header, []byte, error) {
 	e.t.Helper()
@@ -209,7 +209,7 @@ func (e *testEnv) sendErr(c *http.Client, method, path, token string, body any) 
 	return resp.StatusCode, resp.Header, raw, err
 }
 
-// get sends an authorized GET and decodes a 200 answer into out.
+// get sends an authorized GET and decodes a 200 response into out.
 func (e *testEnv) get(path string, out any) {
 	e.t.Helper()
 	status, _, body := e.do(http.MethodGet, path, e.token, nil)

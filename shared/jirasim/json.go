@@ -43,7 +43,7 @@ type userJSON struct {
 }
 
 // listSize is SimpleListWrapper without items, as GET /user sends it
-// unless asked to expand.
+// unless the request expands it.
 type listSize struct {
 	Size       int   `json:"size"`
 	Items      []any `json:"items"`

@@ -74,7 +74,7 @@ var gatewayStatuses = map[int]bool{
 	http.StatusTooManyRequests: true, http.StatusInternalServerError: true, http.StatusServiceUnavailable: true,
 }
 
-// validateAPIResponse checks one answer of an API path against the
+// validateAPIResponse checks one response of an API path against the
 // document: the operation must exist, a documented status must match its
 // schema, and every error body must be Jira's ErrorCollection or the
 // gateway's {code, message}.
@@ -89,14 +89,17 @@ func validateAPIResponse(req *http.Request, status int, header http.Header, body
 	specReq := req.Clone(context.Background())
 	specReq.URL = specURL
 	specReq.Host = specURL.Host
+
 	route, pathParams, err := router.FindRoute(specReq)
 	if err != nil {
 		return "", fmt.Errorf("no operation %s /rest/api/3%s in the OpenAPI document: %w", req.Method, rel, err)
 	}
 	opID := route.Operation.OperationID
+
 	if media, _, _ := mime.ParseMediaType(header.Get("Content-Type")); len(body) > 0 && media != "application/json" {
 		return opID, fmt.Errorf("Content-Type %q with a body: want application/json", header.Get("Content-Type"))
 	}
+
 	documented := route.Operation.Responses.Status(status) != nil
 	if !documented && !gatewayStatuses[status] {
 		return opID, fmt.Errorf("status %d is neither documented for %s nor a gateway status", status, opID)
@@ -114,6 +117,7 @@ func validateAPIResponse(req *http.Request, status int, header http.Header, body
 			return opID, fmt.Errorf("%s status %d: %w", opID, status, err)
 		}
 	}
+
 	if status < 400 {
 		return opID, nil
 	}
@@ -145,7 +149,7 @@ func validateErrorBody(doc *openapi3.T, body []byte) error {
 	return nil
 }
 
-// validatingTransport validates every answer of an API path and reports
+// validatingTransport validates every response of an API path and reports
 // failures on t. Auth paths and accessible-resources are not in the document.
 type validatingTransport struct {
 	t        *testing.T

@@ -14,7 +14,7 @@ type pageRequest struct {
 
 // readPage parses startAt and maxResults. Jira silently lowers a maxResults
 // above the endpoint's maximum, so a client must page by the number of
-// items returned, not by the number it asked for. It sends a 400 and
+// items returned, not by the number it requested. It sends a 400 and
 // returns false for a value that is not a non-negative integer.
 func readPage(w http.ResponseWriter, r *http.Request, limit int) (pageRequest, bool) {
 	p := pageRequest{startAt: 0, maxResults: 50}

@@ -15,6 +15,7 @@ func TestBurstLimit(t *testing.T) {
 			t.Fatalf("request %d within the burst: status %d", i+1, status)
 		}
 	}
+
 	status, h, _ := e.do("GET", "/role", e.token, nil)
 	if status != http.StatusTooManyRequests {
 		t.Fatalf("third request: status %d, want 429", status)
@@ -30,6 +31,7 @@ func TestBurstLimit(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
+
 	reset, err := time.Parse(time.RFC3339, h.Get("X-RateLimit-Reset"))
 	if err != nil {
 		t.Errorf("X-RateLimit-Reset %q is not ISO-8601: %v", h.Get("X-RateLimit-Reset"), err)
@@ -37,6 +39,7 @@ func TestBurstLimit(t *testing.T) {
 	if !reset.After(clock.Now().Add(-time.Second)) {
 		t.Errorf("X-RateLimit-Reset %v is in the past", reset)
 	}
+
 	clock.Advance(500 * time.Millisecond)
 	if status, _, _ := e.do("GET", "/role", e.token, nil); status != http.StatusOK {
 		t.Errorf("after the bucket refilled: status %d, want 200", status)
@@ -67,6 +70,7 @@ func TestHourlyQuota(t *testing.T) {
 	if got := h.Get("X-RateLimit-Reset"); got != "2026-03-02T11:00:00Z" {
 		t.Errorf("X-RateLimit-Reset = %q, want the end of the hour", got)
 	}
+
 	_, h, _ = e.do("GET", "/role", e.token, nil) // 6 points used before, 7 after admission
 	if got := h.Get("X-RateLimit-Remaining"); got != "13" {
 		t.Errorf("X-RateLimit-Remaining = %q, want 13", got)
@@ -82,6 +86,7 @@ func TestHourlyQuota(t *testing.T) {
 	if got := h.Get("X-RateLimit-NearLimit"); got != "true" {
 		t.Errorf("X-RateLimit-NearLimit = %q with 1 of 20 left, want true", got)
 	}
+
 	status, h, _ := e.do("GET", "/role", e.token, nil)
 	if status != http.StatusTooManyRequests {
 		t.Fatalf("over the quota: status %d, want 429", status)
@@ -92,6 +97,7 @@ func TestHourlyQuota(t *testing.T) {
 	if got := h.Get("Retry-After"); got != strconv.Itoa(30*60) {
 		t.Errorf("Retry-After = %q, want the 1800 seconds to the end of the hour", got)
 	}
+
 	clock.Advance(30 * time.Minute)
 	if status, _, _ := e.do("GET", "/role", e.token, nil); status != http.StatusOK {
 		t.Errorf("in the next hour: status %d, want 200", status)

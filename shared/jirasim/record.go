@@ -18,7 +18,7 @@ type RecordedRequest struct {
 	Query  string // raw query string
 	Body   []byte
 	// Status is the HTTP status sent, or 0 when the connection was dropped
-	// without an answer.
+	// without a response.
 	Status int
 	Time   time.Time // when the request arrived
 }
@@ -95,6 +95,7 @@ func (s *Server) recordRequests(next http.Handler) http.Handler {
 				Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 				Body: body, Status: status, Time: arrived,
 			})
+			s.log.Debug("jira simulator request", "method", r.Method, "path", r.URL.Path, "status", status)
 		}()
 		next.ServeHTTP(sw, r)
 	})

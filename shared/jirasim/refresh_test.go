@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// refreshOK refreshes and fails the test unless the answer is 200.
+// refreshOK refreshes and fails the test unless the response is 200.
 func (e *testEnv) refreshOK(refreshToken string) tokenPair {
 	e.t.Helper()
 	status, pair, oerr := e.refresh(refreshToken)
@@ -127,7 +127,7 @@ func TestRefreshWrongSecret(t *testing.T) {
 	e.refreshOK(e.pair.RefreshToken)
 }
 
-func TestRefreshWithoutRefreshTokenInAnswer(t *testing.T) {
+func TestRefreshOmitsRefreshToken(t *testing.T) {
 	clock := newFakeClock()
 	e := startEnv(t, mustGenerate(t, SizeSmall), Options{Now: clock.Now, OmitRefreshTokenOnRefresh: true})
 	if e.pair.RefreshToken == "" {
@@ -135,7 +135,7 @@ func TestRefreshWithoutRefreshTokenInAnswer(t *testing.T) {
 	}
 	next := e.refreshOK(e.pair.RefreshToken)
 	if next.RefreshToken != "" {
-		t.Error("refresh answer has a refresh_token; the option omits it")
+		t.Error("refresh response has a refresh_token; the option omits it")
 	}
 	// The token sent stays current, past any grace.
 	clock.Advance(time.Hour)

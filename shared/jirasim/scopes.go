@@ -5,7 +5,7 @@ import "slices"
 // operationScopes are the OAuth 2.0 scopes of one API operation, copied from
 // the operation's x-atlassian-oauth2-scopes in Atlassian's OpenAPI document
 // (testdata/jira-platform-openapi.json). A token may call the operation if it
-// holds every classic scope ("Current") or every granular scope ("Beta").
+// has every classic scope ("Current") or every granular scope ("Beta").
 // TestOperationScopesMatchOpenAPI checks this table against the document.
 type operationScopes struct {
 	method   string
@@ -49,7 +49,7 @@ var apiOperations = []operationScopes{
 	{"GET", "/projectCategory", []string{"read:jira-work"}, []string{"read:project-category:jira"}},
 }
 
-// allowedBy reports whether granted holds every classic or every granular
+// allowedBy reports whether granted contains every classic or every granular
 // scope of the operation.
 func (o operationScopes) allowedBy(granted []string) bool {
 	holdsAll := func(need []string) bool {

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// ConsentMode sets how GET /authorize answers.
+// ConsentMode sets how GET /authorize responds.
 type ConsentMode int
 
 const (
@@ -39,7 +39,7 @@ type Options struct {
 	// RefreshGrace is how long a rotated refresh token keeps working;
 	// default 10m. Reuse after the grace revokes the whole grant.
 	RefreshGrace time.Duration
-	// OmitRefreshTokenOnRefresh leaves refresh_token out of refresh answers
+	// OmitRefreshTokenOnRefresh leaves refresh_token out of refresh responses
 	// (the code exchange still returns one). The refresh token sent stays
 	// valid and is not rotated.
 	OmitRefreshTokenOnRefresh bool
@@ -110,7 +110,7 @@ func Start(d *Dataset, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Serve answers requests on l in a new goroutine until Close.
+// Serve serves requests on l in a new goroutine until Close.
 func (s *Server) Serve(l net.Listener) {
 	s.listener = l
 	s.httpServer = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}

@@ -61,7 +61,7 @@ type pendingConsent struct {
 	scopes      []string
 }
 
-// authState holds grants, codes and tokens. Its mutex is separate from the
+// authState contains grants, codes and tokens. Its mutex is separate from the
 // dataset's so token checks do not wait on data reads.
 type authState struct {
 	mu      sync.Mutex

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestValidatorRejectsBadAnswers shows that the fidelity check can fail:
-// each answer breaks the document in one way.
-func TestValidatorRejectsBadAnswers(t *testing.T) {
+// TestValidatorRejectsBadResponses shows that the fidelity check can fail:
+// each response breaks the document in one way.
+func TestValidatorRejectsBadResponses(t *testing.T) {
 	loadSpec(t)
 	const base = "http://127.0.0.1/ex/jira/c1/rest/api/3"
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}

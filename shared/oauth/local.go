@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +18,8 @@ import (
 
 // LocalConnectOptions configure ConnectLocally.
 type LocalConnectOptions struct {
-	// Config is the connection to configure. An empty RedirectURL becomes
+	// Config is the connection to configure. An empty ID takes the
+	// tenant's next unused identifier, and an empty RedirectURL becomes
 	// http://<listen address>/application/oauthProcessCode/<id>.
 	Config connection.Config
 	// Reconnect skips configuration and consents again for the existing
@@ -66,35 +66,12 @@ func ConnectLocally(ctx context.Context, opts LocalConnectOptions) (LocalConnect
 		Connections: opts.Connections, States: opts.States, Secrets: opts.Secrets, Sync: opts.Sync,
 		AuthURL: opts.AuthURL, APIURL: opts.APIURL, HTTPClient: opts.HTTPClient, Logger: opts.Logger, Now: opts.Now,
 	}
-	var conn connection.Connection
-	listenAddr := opts.Listen
-	if opts.Reconnect {
-		var err error
-		if conn, err = opts.Connections.Get(ctx, opts.Config.Key); err != nil {
-			return LocalConnectResult{}, err
-		}
-		if listenAddr, err = loopbackAddress(conn.RedirectURL); err != nil {
-			return LocalConnectResult{}, err
-		}
-	}
-	listener, err := listenLoopback(listenAddr)
+	conn, listener, err := prepareLocalConnection(ctx, flow, opts)
 	if err != nil {
 		return LocalConnectResult{}, err
 	}
 	defer listener.Close()
 
-	if !opts.Reconnect {
-		cfg := opts.Config
-		if cfg.RedirectURL == "" {
-			if cfg.ID == "" {
-				return LocalConnectResult{}, errors.New("local connect: set the connection identifier or the redirect URL, because the callback URL contains the identifier")
-			}
-			cfg.RedirectURL = "http://" + listener.Addr().String() + CallbackPathPrefix + cfg.ID
-		}
-		if conn, err = flow.Configure(ctx, cfg); err != nil {
-			return LocalConnectResult{}, err
-		}
-	}
 	key := conn.Key
 	callbackURL, err := url.Parse(conn.RedirectURL)
 	if err != nil {
@@ -149,6 +126,44 @@ func ConnectLocally(ctx context.Context, opts LocalConnectOptions) (LocalConnect
 	case <-ctx.Done():
 		return LocalConnectResult{}, fmt.Errorf("local connect of %s: no callback arrived: %w", key, ctx.Err())
 	}
+}
+
+// prepareLocalConnection opens the callback listener and returns the
+// connection to consent for: the existing one for Reconnect, or else a new
+// one whose redirect URL defaults to the listener's address.
+func prepareLocalConnection(ctx context.Context, flow *Flow, opts LocalConnectOptions) (connection.Connection, net.Listener, error) {
+	var conn connection.Connection
+	var err error
+	listenAddr := opts.Listen
+	if opts.Reconnect {
+		if conn, err = opts.Connections.Get(ctx, opts.Config.Key); err != nil {
+			return conn, nil, err
+		}
+		if listenAddr, err = loopbackAddress(conn.RedirectURL); err != nil {
+			return conn, nil, err
+		}
+	}
+	listener, err := listenLoopback(listenAddr)
+	if err != nil || opts.Reconnect {
+		return conn, listener, err
+	}
+
+	cfg := opts.Config
+	if cfg.ID == "" {
+		// The callback URL contains the identifier, so it is chosen first.
+		if cfg.ID, err = opts.Connections.NextIdentifier(ctx, cfg.Tenant); err != nil {
+			listener.Close()
+			return conn, nil, err
+		}
+	}
+	if cfg.RedirectURL == "" {
+		cfg.RedirectURL = "http://" + listener.Addr().String() + CallbackPathPrefix + cfg.ID
+	}
+	if conn, err = flow.Configure(ctx, cfg); err != nil {
+		listener.Close()
+		return conn, nil, err
+	}
+	return conn, listener, nil
 }
 
 func localResult(o *Outcome) (LocalConnectResult, error) {

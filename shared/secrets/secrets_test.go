@@ -173,11 +173,11 @@ func TestTokensFormattingHidesValues(t *testing.T) {
 	var logs strings.Builder
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("stored", "tokens", tokens)
 	outputs := map[string]string{
-		"%v":  fmt.Sprintf("%v", tokens),
-		"%+v": fmt.Sprintf("%+v", tokens),
-		"%#v": fmt.Sprintf("%#v", tokens),
-		"%s":  fmt.Sprintf("%s", tokens),
-		"log": logs.String(),
+		"%v":     fmt.Sprintf("%v", tokens),
+		"%+v":    fmt.Sprintf("%+v", tokens),
+		"%#v":    fmt.Sprintf("%#v", tokens),
+		"Sprint": fmt.Sprint(tokens),
+		"log":    logs.String(),
 	}
 	for name, out := range outputs {
 		for _, secret := range []string{tokens.AccessToken, tokens.RefreshToken} {

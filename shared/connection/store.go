@@ -241,8 +241,8 @@ func (s *Store) updateWhere(ctx context.Context, key Key, update, condition stri
 
 // NextIdentifier returns the first identifier of the sequence
 // atlassian-cloud, atlassian-cloud-2, atlassian-cloud-3, … that the tenant
-// has never used. Two callers may get the same answer; Create lets only one
-// of them have it.
+// has never used. Two concurrent callers may get the same identifier, and
+// then Create succeeds for only one of them.
 func (s *Store) NextIdentifier(ctx context.Context, tenant string) (string, error) {
 	if err := ValidateTenant(tenant); err != nil {
 		return "", err

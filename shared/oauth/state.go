@@ -27,7 +27,7 @@ const stateBytes = 32
 
 var statePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
-// StateProblem says why a callback's state was rejected.
+// StateProblem is the reason a callback's state was rejected.
 type StateProblem string
 
 // Reasons for rejecting a state.
@@ -52,7 +52,8 @@ func (e *StateError) Error() string {
 
 // StateStore keeps OAuth state values in DynamoDB under PK=STATE#<state>,
 // SK=STATE, each bound to one connection and consumed at most once. The
-// expiresAt attribute lets DynamoDB's TTL delete old ones.
+// expiresAt attribute lets DynamoDB's TTL delete old ones, but Consume
+// checks the expiry itself because TTL deletion runs late.
 type StateStore struct {
 	Table *store.Table
 	// TTL is the lifetime of a state; zero means StateTTL.
@@ -104,8 +105,8 @@ func (s *StateStore) Create(ctx context.Context, key connection.Key) (string, er
 // Consume marks the state used if it was issued for key, is unexpired and
 // was not used before. Otherwise it returns a *StateError and leaves the
 // state as it was, so a foreign callback cannot spend another connection's
-// state. The used item stays until TTL removes it, which is how a second
-// use is told apart from an unknown state.
+// state. The used item stays until TTL removes it, so that a second use is
+// distinguished from an unknown state.
 func (s *StateStore) Consume(ctx context.Context, state string, key connection.Key) error {
 	if state == "" {
 		return &StateError{Key: key, Problem: StateMissing}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/smithy-go"
@@ -78,7 +79,12 @@ func toError(ctx context.Context, err error) (*Error, bool) {
 	case errors.As(err, &own):
 		return own, false
 	case errors.As(err, &invalid):
-		return &Error{Code: CodeInvalidField, Field: invalid.Field, Message: invalid.Error()}, false
+		// The connection package words an absent value as "missing; …".
+		code := CodeInvalidField
+		if strings.HasPrefix(invalid.Message, "missing") {
+			code = CodeMissingField
+		}
+		return &Error{Code: code, Field: invalid.Field, Message: invalid.Error()}, false
 	case errors.As(err, &notFound):
 		return &Error{Code: CodeConnectionNotFound, Field: "connectionId", Message: notFound.Error()}, false
 	case errors.As(err, &removed):

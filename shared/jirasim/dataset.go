@@ -1,18 +1,3 @@
-// Package jirasim simulates Jira Cloud and Atlassian's OAuth 2.0 (3LO)
-// authorization server for tests and local runs.
-//
-// One HTTP server serves both the auth paths (/authorize, /oauth/token) and
-// the API paths (/oauth/token/accessible-resources and
-// /ex/jira/{cloudId}/rest/api/3/...). Response bodies follow the schemas of
-// Atlassian's OpenAPI document for the Jira Cloud platform REST API, which a
-// test in this package checks for every endpoint. The server keeps Jira's
-// quirks: bare user arrays without a total, includeInactiveUsers=false by
-// default, short pages that are not the last, rotating refresh tokens with a
-// grace period, rate limits with Retry-After: 0, and injected faults.
-//
-// Errors come in two shapes, as in Jira Cloud. The api.atlassian.com gateway
-// rejects an invalid bearer token with {"code":401,"message":"Unauthorized"};
-// Jira itself responds with {"errorMessages":[...],"errors":{...}}.
 package jirasim
 
 import "slices"

@@ -47,9 +47,8 @@ func (p pageRequest) window(total int, st *requestState) (start, end int) {
 	switch {
 	case st.shortPage > 0:
 		end = min(end, start+st.shortPage)
-	case st.shortPage < 0:
+	case st.shortPage < 0 && end > start:
 		end = start + max(1, (end-start)/2)
-		end = min(end, total)
 	}
 	return start, end
 }

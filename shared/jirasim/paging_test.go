@@ -191,3 +191,29 @@ func TestGroupMemberInactiveUsers(t *testing.T) {
 		}
 	}
 }
+
+func TestPageWindow(t *testing.T) {
+	cases := []struct {
+		name       string
+		p          pageRequest
+		total      int
+		short      int
+		start, end int
+	}{
+		{"first page", pageRequest{0, 50}, 120, 0, 0, 50},
+		{"last partial page", pageRequest{100, 50}, 120, 0, 100, 120},
+		{"past the end", pageRequest{500, 50}, 120, 0, 120, 120},
+		{"zero page size", pageRequest{0, 0}, 120, 0, 0, 0},
+		{"short to 7", pageRequest{0, 50}, 120, 7, 0, 7},
+		{"short to half", pageRequest{10, 50}, 120, -1, 10, 35},
+		{"short page of one item stays one", pageRequest{119, 50}, 120, -1, 119, 120},
+		{"short page of zero size stays empty", pageRequest{0, 0}, 120, -1, 0, 0},
+		{"short at the end stays empty", pageRequest{120, 50}, 120, -1, 120, 120},
+	}
+	for _, c := range cases {
+		start, end := c.p.window(c.total, &requestState{shortPage: c.short})
+		if start != c.start || end != c.end {
+			t.Errorf("%s: window = [%d, %d), want [%d, %d)", c.name, start, end, c.start, c.end)
+		}
+	}
+}

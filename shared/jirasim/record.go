@@ -16,7 +16,9 @@ type RecordedRequest struct {
 	Method string
 	Path   string // URL path, such as /ex/jira/{cloudId}/rest/api/3/users/search
 	Query  string // raw query string
-	Body   []byte
+	// Body is the request body as sent. For POST /oauth/token it contains
+	// the client secret and the code or refresh token.
+	Body []byte
 	// Status is the HTTP status sent, or 0 when the connection was dropped
 	// without a response.
 	Status int

@@ -3,6 +3,7 @@ package jirasim
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"path"
@@ -16,8 +17,8 @@ import (
 type FaultKind string
 
 const (
-	// FaultStatus responds with Status (default 500) with a Jira error body and,
-	// when set, RetryAfter. Use it for 429 storms, 500 and 503.
+	// FaultStatus sends Status (default 500), a Jira error body and, when
+	// set, RetryAfter. Use it for 429 storms, 500 and 503.
 	FaultStatus FaultKind = "status"
 	// FaultTimeout waits Delay, then responds 409 as users/search does when a
 	// request runs longer than 10 seconds.
@@ -225,7 +226,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, st
 		runBuffered(next, r)
 		dropConnection(w)
 	default:
-		writeErrors(w, http.StatusInternalServerError, "Unknown fault kind "+string(f.Kind)+".")
+		writeErrors(w, http.StatusInternalServerError,
+			fmt.Sprintf("Invalid fault kind %q: use one of the FaultKind constants.", f.Kind))
 	}
 }
 

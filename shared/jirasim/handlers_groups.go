@@ -47,8 +47,8 @@ func (s *Server) handleGroupBulk(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, envelope(r, siteURL, "/group/bulk", p, start, total, values))
 }
 
-// groupParam resolves the group named by groupId or groupname; the caller
-// holds s.mu. It sends 400 or 404 and returns false when that fails.
+// groupParamLocked resolves the group named by groupId or groupname; the
+// caller holds s.mu. It sends 400 or 404 and returns false when that fails.
 func (s *Server) groupParamLocked(w http.ResponseWriter, r *http.Request) (int, bool) {
 	q := r.URL.Query()
 	id, name := q.Get("groupId"), q.Get("groupname")
@@ -83,6 +83,7 @@ func (s *Server) handleGroupMember(w http.ResponseWriter, r *http.Request) {
 		}
 		includeInactive = b
 	}
+
 	st := stateOf(r)
 	s.mu.Lock()
 	gi, ok := s.groupParamLocked(w, r)
@@ -95,6 +96,7 @@ func (s *Server) handleGroupMember(w http.ResponseWriter, r *http.Request) {
 	if includeInactive {
 		members = lists.all
 	}
+
 	siteURL := s.data.site().URL
 	x := s.indexLocked()
 	start, end := p.window(len(members), st)

@@ -88,6 +88,7 @@ func (s *Server) handleProjectSearch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		cmp = projectOrders["key"] // NOTE: category, owner and the date orders sort by key here
 	}
+
 	ids, keys := q["id"], q["keys"]
 	query, categoryID := strings.ToLower(q.Get("query")), q.Get("categoryId")
 	keep := func(pr Project) bool {
@@ -96,6 +97,7 @@ func (s *Server) handleProjectSearch(w http.ResponseWriter, r *http.Request) {
 			(query == "" || strings.Contains(strings.ToLower(pr.Key), query) || strings.Contains(strings.ToLower(pr.Name), query)) &&
 			(categoryID == "" || pr.CategoryID == categoryID)
 	}
+
 	st := stateOf(r)
 	s.mu.Lock()
 	siteURL := s.data.site().URL
@@ -105,6 +107,7 @@ func (s *Server) handleProjectSearch(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(orderBy, "-") {
 		slices.Reverse(projects)
 	}
+
 	start, end := p.window(len(projects), st)
 	values := make([]projectJSON, 0, end-start)
 	for _, pr := range projects[start:end] {

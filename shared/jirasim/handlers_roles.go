@@ -122,6 +122,7 @@ func (s *Server) handleAddRoleActors(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, "Send at least one actor in user, groupId or group.")
 		return
 	}
+
 	x := s.indexLocked()
 	add := Actors{AccountIDs: body.User}
 	for _, id := range body.User {
@@ -145,6 +146,7 @@ func (s *Server) handleAddRoleActors(w http.ResponseWriter, r *http.Request) {
 		}
 		add.GroupIDs = append(add.GroupIDs, s.data.Groups[gi].GroupID)
 	}
+
 	pr := ProjectRole{ProjectID: p.ID, RoleID: role.ID}
 	if err := s.data.AddRoleActor(pr, add); errors.Is(err, ErrExists) {
 		writeErrors(w, http.StatusBadRequest, "Cannot add actor: "+err.Error()+".")
@@ -166,6 +168,7 @@ func (s *Server) handleDeleteRoleActor(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+
 	var remove Actors
 	switch {
 	case user != "":
@@ -183,6 +186,7 @@ func (s *Server) handleDeleteRoleActor(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, "Send the actor to remove as user, groupId or group.")
 		return
 	}
+
 	pr := ProjectRole{ProjectID: p.ID, RoleID: role.ID}
 	if err := s.data.RemoveRoleActor(pr, remove); err != nil {
 		writeErrors(w, http.StatusBadRequest, "Cannot remove actor: "+err.Error()+".")

@@ -95,6 +95,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 			"products is required: list product keys such as jira-software, or send [] for no product access.")
 		return
 	}
+
 	email := strings.TrimSpace(*req.EmailAddress)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,6 +108,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		}
 		groups = append(groups, s.data.AppRoles[i].DefaultGroupIDs...)
 	}
+
 	siteURL := s.data.site().URL
 	for _, u := range s.data.Users {
 		if u.Email != nil && strings.EqualFold(*u.Email, email) {
@@ -118,13 +120,14 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+
 	displayName := req.DisplayName
 	if displayName == "" {
 		displayName, _, _ = strings.Cut(email, "@")
 	}
 	u := NewUser(displayName, email)
 	if err := s.data.AddUser(u); err != nil {
-		writeErrors(w, http.StatusInternalServerError, "Could not create the user: "+err.Error())
+		writeErrors(w, http.StatusInternalServerError, "Failed to create the user: "+err.Error())
 		return
 	}
 	for _, gid := range groups {

@@ -34,16 +34,19 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+
 	clientID := q.Get("client_id")
 	if clientID == "" || clientID != s.opts.ClientID {
 		authorizeError(w, fmt.Sprintf("Unknown client_id %q: use the client ID of the app.", clientID))
 		return
 	}
+
 	redirectURI := q.Get("redirect_uri")
 	if msg := s.checkRedirectURI(redirectURI); msg != "" {
 		authorizeError(w, msg)
 		return
 	}
+
 	scopes := strings.Fields(q.Get("scope"))
 	if len(scopes) == 0 {
 		authorizeError(w, "Missing scope: list the scopes the app needs, separated by spaces.")
@@ -54,6 +57,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		authorizeError(w, "Missing state: send a value that binds the request to the user's session.")
 		return
 	}
+
 	if s.opts.GrantedScopes != nil {
 		scopes = slices.Clone(s.opts.GrantedScopes)
 	}

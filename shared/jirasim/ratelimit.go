@@ -87,7 +87,8 @@ func (l *rateLimiter) admit(w http.ResponseWriter, now time.Time) bool {
 			h.Set("X-RateLimit-Limit", strconv.Itoa(l.cfg.Burst))
 			h.Set("X-RateLimit-Remaining", "0")
 			h.Set("X-RateLimit-Reset", now.Add(delay).UTC().Format(time.RFC3339))
-			// Jira rounds down, so a wait under a second is sent as Retry-After: 0.
+			// Rounding down sends Retry-After: 0 for a wait under a second, a
+			// value Jira Cloud also sends.
 			tooMany(w, ReasonBurst, int(delay/time.Second), "Too many requests per second: slow down.")
 			return false
 		}

@@ -83,7 +83,7 @@ func (s *Server) recordRequests(next http.Handler) http.Handler {
 		arrived := s.now()
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			writeErrors(w, http.StatusBadRequest, "Could not read the request body: "+err.Error())
+			writeErrors(w, http.StatusBadRequest, "Failed to read the request body: "+err.Error())
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

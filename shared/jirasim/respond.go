@@ -12,7 +12,7 @@ type errorCollection struct {
 }
 
 // gatewayError is the body api.atlassian.com sends when it rejects a request
-// before Jira sees it, such as for an invalid bearer token.
+// before the request reaches Jira, such as for an invalid bearer token.
 type gatewayError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`

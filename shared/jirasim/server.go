@@ -174,7 +174,7 @@ func (s *Server) ClearFaults() { s.faults.clear() }
 // ResetRequests, oldest first.
 func (s *Server) Requests() []RecordedRequest { return s.recorder.list() }
 
-// ResetRequests forgets the recorded requests.
+// ResetRequests clears the recorded requests.
 func (s *Server) ResetRequests() { s.recorder.reset() }
 
 // IssuedSecrets returns every access token, refresh token and authorization

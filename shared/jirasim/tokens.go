@@ -121,7 +121,7 @@ func (a *authState) newCode(clientID, redirectURI string, scopes []string, now t
 	return code
 }
 
-// tokenPair is what the token endpoint returns on success.
+// tokenPair is the token endpoint's success response.
 type tokenPair struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token,omitempty"`

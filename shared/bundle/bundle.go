@@ -30,6 +30,7 @@ type Bundle struct {
 	Table       *store.Table
 	Connections *connection.Store
 	Secrets     *secrets.Store
+	SFN         *sfn.Client
 	States      *oauth.StateStore
 	Tokens      *oauth.TokenProvider
 	Engine      *syncrun.Engine
@@ -122,7 +123,7 @@ func New(o Options) *Bundle {
 		Logger: o.Logger,
 	}
 	b := &Bundle{
-		AWS: o.AWS, Table: table, Connections: conns, Secrets: sec,
+		AWS: o.AWS, Table: table, Connections: conns, Secrets: sec, SFN: o.SFN,
 		States: &oauth.StateStore{Table: table}, Tokens: tokens, Engine: engine,
 		APIURL: o.APIURL, AuthURL: o.AuthURL, Logger: o.Logger,
 	}

@@ -227,3 +227,8 @@ func (s *runStore) releaseLock(ctx context.Context, key connection.Key, runID st
 	}
 	return nil
 }
+
+// Run returns the stored record of one run, or a *RunNotFoundError.
+func (e *Engine) Run(ctx context.Context, key connection.Key, runID string) (*Run, error) {
+	return e.runs().get(ctx, key, runID)
+}

@@ -1,6 +1,7 @@
 package syncrun_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/idgov/atlassian-cloud-connector/shared/connection"
@@ -41,6 +42,26 @@ func TestFullSyncMatchesGroundTruth(t *testing.T) {
 			total := summary.Counts.Users + summary.Counts.Entitlements + summary.Counts.Grants
 			if total != len(want) {
 				t.Errorf("summary counts %+v total %d, want %d records", summary.Counts, total, len(want))
+			}
+		})
+	}
+}
+
+func TestFullSyncMediumMatchesGroundTruth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("medium site sync takes about a minute")
+	}
+	for _, settings := range []connection.UserSettings{connection.DefaultUserSettings(), {}} {
+		t.Run(fmt.Sprintf("inactive=%v", settings.IncludeInactive), func(t *testing.T) {
+			e := newEnv(t, jirasim.SizeMedium, &settings, syncrun.Config{Lanes: 8})
+			summary, err := e.runSync(t, newRunID())
+			if err != nil {
+				t.Fatalf("sync failed: %v", err)
+			}
+			t.Logf("summary: %+v", summary)
+			want := snapshottest.Expected(e.sim.Dataset(), settings)
+			if diffs := snapshottest.Diff(want, e.exportRecords(t), 10); len(diffs) > 0 {
+				t.Errorf("snapshot differs from the simulator's data:\n%v", diffs)
 			}
 		})
 	}

@@ -72,9 +72,9 @@ func TestTemplatePassesChecks(t *testing.T) {
 	}
 }
 
-// TestTemplateFaultsAreReported changes one thing in a copy of the template
+// TestChecksReportTemplateFaults changes one thing in a copy of the template
 // and expects the check for that kind of fault to report it.
-func TestTemplateFaultsAreReported(t *testing.T) {
+func TestChecksReportTemplateFaults(t *testing.T) {
 	original, err := os.ReadFile(templatePath)
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +104,10 @@ func TestFunctionsBuildForLambda(t *testing.T) {
 	}
 }
 
-// TestFunctionBuildFromWrongFolderIsReported points CallbackFunction's
+// TestBuildReportsWrongCodeFolder points CallbackFunction's
 // CodeUri at another function's folder, which still holds a main.go, so that
 // only the build check can tell.
-func TestFunctionBuildFromWrongFolderIsReported(t *testing.T) {
+func TestBuildReportsWrongCodeFolder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a function; skipped with -short")
 	}
@@ -124,7 +124,7 @@ func TestFunctionBuildFromWrongFolderIsReported(t *testing.T) {
 	}
 }
 
-func TestStateMachineDefinitionIsValid(t *testing.T) {
+func TestStateMachineDefinitionValid(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := localaws.ValidateASL(ctx, definitionPath); err != nil {
@@ -132,7 +132,7 @@ func TestStateMachineDefinitionIsValid(t *testing.T) {
 	}
 }
 
-func TestInvalidStateMachineDefinitionIsReported(t *testing.T) {
+func TestValidateASLReportsBrokenDefinition(t *testing.T) {
 	definition, err := os.ReadFile(definitionPath)
 	if err != nil {
 		t.Fatal(err)

@@ -28,8 +28,8 @@ var lambdaArchitectures = map[string]struct {
 // a static Go binary of the CodeUri package for Linux and the function's
 // architecture.
 //
-// NOTE: sam build runs the target in a copy of the project root; this runs
-// it in place, so a target that depends on files sam build would not copy
+// NOTE: sam build runs the target in a copy of the project root, but this
+// runs it in place. A target that needs files sam build does not copy
 // still passes here.
 func BuildFunctions(ctx context.Context, t *Template, artifactsRoot string) []Problem {
 	var problems []Problem
@@ -85,7 +85,8 @@ func inspectExecutable(path, codeURI, arch string) []string {
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
 	}
-	for key, value := range map[string]string{"GOOS": "linux", "GOARCH": want.GOARCH, "CGO_ENABLED": "0"} {
+	for _, setting := range [][2]string{{"GOOS", "linux"}, {"GOARCH", want.GOARCH}, {"CGO_ENABLED", "0"}} {
+		key, value := setting[0], setting[1]
 		if settings[key] != value {
 			msgs = append(msgs, fmt.Sprintf("%s was built with %s=%q: build with %s=%s", path, key, settings[key], key, value))
 		}

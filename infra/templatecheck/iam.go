@@ -53,12 +53,12 @@ var refReturnsARN = map[string]bool{
 }
 
 // CheckIAM checks every Allow statement of the template's IAM roles and
-// policies and of its functions' and state machines' SAM Policies: actions
-// have no wildcards, and every resource is an ARN of this stack's resources
-// (!GetAtt X.Arn, an ARN-valued !Ref, or a !Sub naming a resource), a secret
-// under SecretPrefixARN, or "*" for StarActions only, with a YAML comment
-// beside it that says why. Managed policies and SAM policy templates are
-// rejected, because their statements are not in the template to check.
+// policies and of its functions' and state machines' SAM Policies. Actions
+// must have no wildcards. Every resource must be an ARN of this stack's
+// resources (!GetAtt X.Arn, an ARN-valued !Ref, or a !Sub naming a
+// resource), a secret under SecretPrefixARN, or "*" for StarActions only with
+// a YAML comment beside it that explains why. Managed policies and SAM policy
+// templates are rejected, because their statements are not in the template.
 func CheckIAM(t *Template) []Problem {
 	c := &iamChecker{t: t, resources: t.Resources(), parameters: t.Section("Parameters")}
 	ids := make([]string, 0, len(c.resources))
@@ -142,15 +142,15 @@ func (c *iamChecker) checkSAMPolicies(r Resource, base string) {
 // statements only take permissions away, so any resource is fine there.
 func (c *iamChecker) checkDocument(owner, path string, document any) {
 	doc, _ := document.(map[string]any)
+	if doc["Statement"] == nil {
+		c.report(path, "%s: policy document has no Statement", owner)
+		return
+	}
 	statements, isList := doc["Statement"].([]any)
 	statementPath := func(i int) string { return joinPath(path, "Statement", i) }
 	if !isList {
 		statements = []any{doc["Statement"]}
 		statementPath = func(int) string { return joinPath(path, "Statement") }
-	}
-	if doc == nil || doc["Statement"] == nil {
-		c.report(path, "%s: policy document has no Statement", owner)
-		return
 	}
 	for i, s := range statements {
 		statement, _ := s.(map[string]any)
@@ -199,7 +199,7 @@ func (c *iamChecker) checkStatement(owner, path string, statement map[string]any
 }
 
 // checkStar checks a Resource "*": every action must be a StarAction with
-// its required condition, and a comment beside it must say why.
+// its required condition, and a comment beside it must explain why.
 func (c *iamChecker) checkStar(owner, statementPath, resourcePath string, actions []string, statement map[string]any) {
 	var narrowable []string
 	for _, action := range actions {
@@ -265,6 +265,7 @@ func (c *iamChecker) checkSubResource(arg any, secretActions bool) string {
 	if !ok || locals != nil {
 		return "use the one-string form of !Sub for a resource, so its variables can be checked"
 	}
+
 	underPrefix := strings.HasPrefix(s, SecretPrefixARN)
 	namesResource := false
 	for _, variable := range subVariables(s) {
@@ -280,12 +281,14 @@ func (c *iamChecker) checkSubResource(arg any, secretActions bool) string {
 			return fmt.Sprintf("!Sub %s uses ${%s}, which names nothing in this template", s, variable)
 		}
 	}
+
 	// Variables such as ${AWS::Region} contain colons, so they are masked
 	// before the ARN is split into partition, service, region and account.
 	masked := subVariablePattern.ReplaceAllString(s, "VAR")
 	if parts := strings.SplitN(masked, ":", 6); len(parts) == 6 && (strings.Contains(parts[3], "*") || strings.Contains(parts[4], "*")) {
 		return fmt.Sprintf("!Sub %s has a wildcard region or account: use ${AWS::Region} and ${AWS::AccountId}", s)
 	}
+
 	if secretActions && !underPrefix {
 		return fmt.Sprintf("!Sub %s is outside the secret prefix: Secrets Manager actions may name only %s* or this stack's secrets", s, SecretPrefixARN)
 	}

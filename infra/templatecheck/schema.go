@@ -9,7 +9,7 @@ import (
 	"github.com/awslabs/goformation/v7/intrinsics"
 )
 
-// samTypes are the AWS::Serverless resource types the SAM transform knows.
+// samTypes are the AWS::Serverless resource types the SAM transform defines.
 //
 // NOTE: goformation v7.14.9's SAM schema predates properties this template
 // uses (Function LoggingConfig, HttpApi AccessLogSettings), so SAM resources

@@ -18,10 +18,11 @@ type TableSchema struct {
 }
 
 // CheckTable checks that the template has exactly one AWS::DynamoDB::Table
-// and that it has the expected string keys, the global secondary index with
-// projection ALL, TTL on the expected attribute, on-demand billing,
-// point-in-time recovery, encryption at rest and protection from deletion
-// (DeletionProtectionEnabled or DeletionPolicy Retain).
+// with the expected string keys and the global secondary index with
+// projection ALL. The table must also have TTL on the expected attribute,
+// on-demand billing, point-in-time recovery, encryption at rest and
+// protection from deletion (DeletionProtectionEnabled or DeletionPolicy
+// Retain).
 func CheckTable(t *Template, want TableSchema) []Problem {
 	typed, problems := typedResources(t)
 	if len(problems) > 0 {

@@ -1,10 +1,11 @@
 // Package templatecheck checks the bundle's AWS SAM template (template.yaml)
-// without SAM CLI, cfn-lint or an AWS account: that each function's code
-// folder builds for its runtime and architecture, that the state machine's
-// definition placeholders match its substitutions, that every IAM statement
-// names only this stack's resources, that the callback route and the table
-// schema match the Go code, that CloudFormation resource properties are known,
-// and that references resolve without a dependency cycle.
+// without SAM CLI, cfn-lint or an AWS account. It checks that each function's
+// code folder builds for its runtime and architecture, and that the state
+// machine's definition placeholders match its substitutions. It checks that
+// every IAM statement names only this stack's resources, and that the
+// callback route and the table schema match the Go code. It also checks that
+// CloudFormation resource properties are known and that references resolve
+// without a dependency cycle.
 //
 // Each Check function returns the problems it found; an empty result means
 // the template passed that check. The template is read with its

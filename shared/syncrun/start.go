@@ -74,7 +74,7 @@ func (s *Starter) StartRun(ctx context.Context, key connection.Key, runID, trigg
 	}
 	out, err := s.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(s.StateMachineARN),
-		Name:            aws.String(executionName(key, runID)),
+		Name:            aws.String(ExecutionName(key, runID)),
 		Input:           aws.String(string(input)),
 	})
 	var exists *sfntypes.ExecutionAlreadyExists
@@ -87,10 +87,11 @@ func (s *Starter) StartRun(ctx context.Context, key connection.Key, runID, trigg
 	return Started{RunID: runID, ExecutionARN: aws.ToString(out.ExecutionArn)}, nil
 }
 
-// executionName is unique per run and within the 80 characters Step
-// Functions allows: a run id is 30 characters, and tenant and connection
-// ids are at most 64 each, so they are cut to fit.
-func executionName(key connection.Key, runID string) string {
+// ExecutionName returns the Step Functions execution name of a run. Names
+// are at most 80 characters; a run id is 30, and tenant and connection ids
+// up to 64 each, so the "<tenant>_<connection>" prefix is cut to fit. The
+// run id at the end keeps the name unique.
+func ExecutionName(key connection.Key, runID string) string {
 	prefix := key.Tenant + "_" + key.ID
 	if max := 80 - len(runID) - 1; len(prefix) > max {
 		prefix = prefix[:max]

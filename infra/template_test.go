@@ -104,9 +104,9 @@ func TestFunctionsBuildForLambda(t *testing.T) {
 	}
 }
 
-// TestBuildReportsWrongCodeFolder points CallbackFunction's
-// CodeUri at another function's folder, which still holds a main.go, so that
-// only the build check can tell.
+// TestBuildReportsWrongCodeFolder points CallbackFunction's CodeUri at
+// another function's folder, which also contains a main.go, so that only the
+// build check can tell.
 func TestBuildReportsWrongCodeFolder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a function; skipped with -short")

@@ -22,7 +22,8 @@ import { History } from './history.mjs';
 import { LambdaTasks, NO_TASK_TIMEOUT_SECONDS, taskKind } from './lambda-task.mjs';
 
 function writeLine(value) {
-  // Writes to a pipe are synchronous on Linux, so nothing is lost on exit.
+  // Node writes to pipes synchronously on Linux ("A note on process I/O" in
+  // the Node.js process documentation), so process.exit loses no line.
   process.stdout.write(JSON.stringify(value) + '\n');
 }
 

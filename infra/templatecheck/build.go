@@ -22,10 +22,10 @@ var lambdaArchitectures = map[string]struct {
 }
 
 // BuildFunctions builds every AWS::Serverless::Function the way sam build
-// does for BuildMethod makefile: it runs `make build-<LogicalId>` with the
-// function's Makefile in its project root, with ARTIFACTS_DIR set to a
-// folder under artifactsRoot. It then checks that the handler executable is
-// a static Go binary of the CodeUri package for Linux and the function's
+// does for BuildMethod makefile. It runs `make build-<LogicalId>` with the
+// function's Makefile in its project root and ARTIFACTS_DIR set to a folder
+// under artifactsRoot. It then checks that the handler executable is a
+// static Go binary of the CodeUri package for Linux and the function's
 // architecture.
 //
 // NOTE: sam build runs the target in a copy of the project root, but this

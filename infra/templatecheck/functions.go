@@ -21,11 +21,11 @@ const (
 	WantBuildMethod  = "makefile"
 )
 
-// CheckFunctions checks every AWS::Serverless::Function: its CodeUri is a
-// folder holding a main.go of package main, its runtime, architecture and
-// handler (its own or from Globals) are the bundle's, and its Metadata has
-// sam build run a build-<LogicalId> target of a Makefile from a project root
-// that holds go.mod.
+// CheckFunctions checks every AWS::Serverless::Function. Its CodeUri must be
+// a folder that contains a main.go of package main, and its runtime,
+// architecture and handler (its own or from Globals) must be the bundle's.
+// Its Metadata must have sam build run a build-<LogicalId> target of a
+// Makefile from a project root that contains go.mod.
 func CheckFunctions(t *Template) []Problem {
 	functions := t.ResourcesOfType(FunctionType)
 	if len(functions) == 0 {
@@ -61,8 +61,8 @@ func functionCodeDir(t *Template, fn Resource) (string, bool) {
 	return filepath.Join(t.Dir, filepath.FromSlash(uri)), true
 }
 
-// checkMainPackage returns "" when dir holds a main.go of package main, or
-// what is wrong.
+// checkMainPackage returns "" when dir contains a main.go of package main,
+// or what is wrong.
 func checkMainPackage(dir string) string {
 	info, err := os.Stat(dir)
 	if err != nil || !info.IsDir() {

@@ -32,10 +32,11 @@ func ParseParameterOverrides(s string) (map[string]string, error) {
 }
 
 // CheckParameterValues checks values for the template's parameters the way
-// CloudFormation does before it creates a change set: every name is a
-// parameter, every parameter without a Default has a value, and each value
-// meets its parameter's Type, AllowedValues, AllowedPattern, MinValue and
-// MaxValue. source names where the values come from, for the messages.
+// CloudFormation does before it creates a change set. Every name must be a
+// parameter, and every parameter without a Default must have a value. Each
+// value must meet its parameter's Type, AllowedValues, AllowedPattern,
+// MinValue and MaxValue. source names where the values come from, for the
+// messages.
 //
 // NOTE: CloudFormation evaluates AllowedPattern as a Java regular expression
 // and this check uses Go's RE2. The two agree on the template's patterns,

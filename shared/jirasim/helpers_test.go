@@ -51,11 +51,12 @@ func mustGenerate(t testing.TB, size Size) *Dataset {
 
 // testEnv is a running simulator with a token that holds every classic scope.
 type testEnv struct {
-	t      *testing.T
-	srv    *Server
-	client *http.Client // validates every API response against the OpenAPI document
-	token  string
-	pair   tokenPair
+	t       *testing.T
+	srv     *Server
+	cloudID string
+	client  *http.Client // validates every API response against the OpenAPI document
+	token   string
+	pair    tokenPair
 }
 
 func startEnv(t *testing.T, d *Dataset, opts Options) *testEnv {
@@ -77,7 +78,7 @@ func startServer(t *testing.T, d *Dataset, opts Options) *testEnv {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, srv: srv, client: &http.Client{Transport: &validatingTransport{t: t}, Timeout: 30 * time.Second}}
+	return &testEnv{t: t, srv: srv, cloudID: d.Sites[0].CloudID, client: &http.Client{Transport: &validatingTransport{t: t}, Timeout: 30 * time.Second}}
 }
 
 // noRedirect is a client that returns redirects instead of following them.
@@ -157,7 +158,7 @@ func (e *testEnv) connect(scopes []string) tokenPair {
 }
 
 func (e *testEnv) apiURL(path string) string {
-	return e.srv.URL() + "/ex/jira/" + e.srv.Dataset().Sites[0].CloudID + "/rest/api/3" + path
+	return e.srv.URL() + "/ex/jira/" + e.cloudID + "/rest/api/3" + path
 }
 
 // do sends an API request with token and returns the status, headers and

@@ -163,11 +163,20 @@ func checkVersion(raw json.RawMessage) *Error {
 	if raw == nil {
 		return missing("version", "set it to 1")
 	}
-	var version json.Number
-	if err := json.Unmarshal(raw, &version); err != nil {
+	var value any
+	decoder := json.NewDecoder(bytes.NewReader(raw))
+	decoder.UseNumber()
+	var (
+		version  json.Number
+		isNumber bool
+	)
+	if err := decoder.Decode(&value); err == nil {
+		version, isNumber = value.(json.Number)
+	}
+	if !isNumber {
 		return newError(CodeInvalidField, "version", "version must be the number 1, not %s", clip(string(raw)))
 	}
-	if version.String() != "1" {
+	if f, err := version.Float64(); err != nil || f != Version {
 		return newError(CodeUnsupportedVersion, "version", "version %s is not supported: this function accepts version 1", clip(version.String()))
 	}
 	return nil
@@ -205,7 +214,8 @@ func decodeStrict(payload []byte, req Request, operation string) *Error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		field := typeErr.Field
+		// Fields of the embedded Header are named with its type in front.
+		field := strings.TrimPrefix(typeErr.Field, "Header.")
 		return newError(CodeInvalidField, field, "%s must be %s, not a JSON %s", field, describeType(typeErr), typeErr.Value)
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {

@@ -10,12 +10,12 @@ import (
 	"github.com/idgov/atlassian-cloud-connector/shared/schedule"
 )
 
-// ConfigureResult is the answer to configureConnection.
+// ConfigureResult is the result of configureConnection.
 type ConfigureResult struct {
 	Connection ConnectionView `json:"connection"`
 	// Created is true when this request created the connection.
 	Created bool `json:"created"`
-	// AuthorizeURL is where a site admin consents. It is valid for ten
+	// AuthorizeURL is the consent page for a site admin. It is valid for ten
 	// minutes and once; a connected connection needs it only to consent
 	// again.
 	AuthorizeURL string          `json:"authorizeUrl"`

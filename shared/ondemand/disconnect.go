@@ -8,7 +8,7 @@ import (
 	"github.com/idgov/atlassian-cloud-connector/shared/schedule"
 )
 
-// DisconnectResult is the answer to disconnect.
+// DisconnectResult is the result of disconnect.
 type DisconnectResult struct {
 	Connection ConnectionView  `json:"connection"`
 	Schedule   schedule.Change `json:"schedule"`
@@ -25,8 +25,8 @@ type DisconnectResult struct {
 // half way can be sent again. The identifier stays reserved for good.
 //
 // NOTE: a sync already running when the connection is removed is not
-// stopped; it ends on its own, failing once its cached access token is
-// used up.
+// stopped. It ends on its own, and fails once its cached access token
+// expires.
 func (s *Service) disconnect(ctx context.Context, r *DisconnectRequest) (*DisconnectResult, error) {
 	conn, err := s.Connections.Get(ctx, r.Key())
 	if err != nil {

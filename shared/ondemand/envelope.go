@@ -88,14 +88,14 @@ type StartSyncRequest struct {
 	Trigger string `json:"trigger"`
 }
 
-// StatusRequest asks for the state of the connection and of a run: the
+// StatusRequest requests the state of the connection and of a run: the
 // named one, or the latest.
 type StatusRequest struct {
 	Header
 	RunID string `json:"runId"`
 }
 
-// PageRequest asks for one page of a snapshot or of a change set: of the
+// PageRequest requests one page of a snapshot or of a change set: of the
 // named run, or of the current snapshot's run. A page token carries the
 // run of the first page.
 type PageRequest struct {

@@ -178,7 +178,7 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	r := decodeResponse(t, out)
 	wantError(t, r, ondemand.CodeInternal, "")
 	if strings.Contains(string(out), "goroutine") || strings.Contains(string(out), "nil pointer") {
-		t.Errorf("answer exposes the panic: %s", out)
+		t.Errorf("response exposes the panic: %s", out)
 	}
 }
 

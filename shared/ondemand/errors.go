@@ -35,7 +35,7 @@ const (
 	CodeInternal               = "internal_error"
 )
 
-// Error is the error of a failed request. Message says what is wrong and
+// Error is the error of a failed request. Message states what is wrong and
 // what to do; Field is the JSON name of the request field at fault.
 type Error struct {
 	Code    string `json:"code"`

@@ -123,7 +123,7 @@ func stateMachineDefinition(t *testing.T) string {
 	).Replace(string(raw))
 }
 
-// invoke sends a request through the Lambda handler and decodes the answer.
+// invoke sends a request through the Lambda handler and decodes the response.
 func (e *env) invoke(t *testing.T, request map[string]any) response {
 	t.Helper()
 	payload, err := json.Marshal(request)
@@ -145,7 +145,7 @@ func (e *env) invokeRaw(t *testing.T, payload []byte) response {
 	return decodeResponse(t, out)
 }
 
-// response is a decoded answer; Result stays raw for the caller to decode.
+// response is a decoded handler output. Result stays raw for the caller to decode.
 type response struct {
 	OK     bool            `json:"ok"`
 	Result json.RawMessage `json:"result"`
@@ -157,13 +157,13 @@ func decodeResponse(t *testing.T, out []byte) response {
 	t.Helper()
 	var r response
 	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("answer is not JSON: %v: %s", err, out)
+		t.Fatalf("response is not JSON: %v: %s", err, out)
 	}
 	r.raw = out
 	return r
 }
 
-// must returns the result of a successful answer decoded into T.
+// must returns the result of a successful response decoded into T.
 func must[T any](t *testing.T, r response) T {
 	t.Helper()
 	var v T
@@ -176,11 +176,11 @@ func must[T any](t *testing.T, r response) T {
 	return v
 }
 
-// wantError checks that an answer failed with the code and field.
+// wantError checks that a response failed with the code and field.
 func wantError(t *testing.T, r response, code, field string) {
 	t.Helper()
 	if r.OK || r.Error == nil {
-		t.Fatalf("answer = %s, want error %s", r.raw, code)
+		t.Fatalf("response = %s, want error %s", r.raw, code)
 	}
 	if r.Error.Code != code {
 		t.Errorf("error code = %q, want %q (message: %s)", r.Error.Code, code, r.Error.Message)
@@ -284,8 +284,8 @@ func (e *env) waitRun(t *testing.T, id, runID string) ondemand.StatusResult {
 	}
 }
 
-// checkNoLeaks fails if a token, code or secret appears in an answer or
-// a log record.
+// checkNoLeaks fails if a token, code or secret appears in a response
+// or a log record.
 func (e *env) checkNoLeaks(t *testing.T) {
 	t.Helper()
 	e.mu.Lock()
@@ -298,7 +298,7 @@ func (e *env) checkNoLeaks(t *testing.T) {
 			continue
 		}
 		if bytes.Contains(all, []byte(v)) {
-			t.Errorf("a secret value (%d bytes, starting %q) appears in an answer or log", len(v), v[:4])
+			t.Errorf("a secret value (%d bytes, starting %q) appears in a response or log", len(v), v[:4])
 		}
 	}
 }
@@ -321,4 +321,3 @@ func (b *lockedBuffer) Bytes() []byte {
 }
 
 func (b *lockedBuffer) String() string { return string(b.Bytes()) }
-

@@ -529,10 +529,10 @@ func TestResponsesAreJSONForEveryOperation(t *testing.T) {
 		}
 		var r map[string]json.RawMessage
 		if err := json.Unmarshal(out, &r); err != nil {
-			t.Errorf("%s: answer is not a JSON object: %s", op, out)
+			t.Errorf("%s: response is not a JSON object: %s", op, out)
 		}
 		if _, ok := r["ok"]; !ok {
-			t.Errorf("%s: answer has no ok field: %s", op, out)
+			t.Errorf("%s: response has no ok field: %s", op, out)
 		}
 	}
 }

@@ -23,8 +23,8 @@ import (
 // output size of SHA-256.
 const MinPageTokenKeyBytes = 32
 
-// pageTokenPrefix names the token format, so a later format can be told
-// apart.
+// pageTokenPrefix names the token format, so a later format can be
+// distinguished.
 const pageTokenPrefix = "v1."
 
 // PageTokenKeys provides the HMAC key of page tokens: the secret named by
@@ -104,7 +104,7 @@ func checkKeyLength(n int, source string) error {
 	return nil
 }
 
-// pageClaims is what a page token binds together: the position in a run's
+// pageClaims are the values a page token binds together: the position in a run's
 // records and the request it continues.
 type pageClaims struct {
 	Operation    string `json:"op"`

@@ -5,10 +5,10 @@
 //
 //	{"version": 1, "operation": "startSync", "tenant": "acme", "connectionId": "atlassian-cloud"}
 //
-// Every answer is {"ok": true, "result": {...}} or {"ok": false, "error":
+// Every response is {"ok": true, "result": {...}} or {"ok": false, "error":
 // {"code", "message", "field"}}; the function never returns a Lambda
 // error, so a scheduled invocation is not retried for a request that
-// cannot succeed. No answer or log record contains a token, secret or
+// cannot succeed. No response or log record contains a token, secret or
 // authorization code.
 package ondemand
 
@@ -32,7 +32,7 @@ import (
 )
 
 // DefaultRecoveryDays is how long a disconnected connection's secrets can
-// be restored when the request does not say.
+// be restored when the request does not set recoveryDays.
 const DefaultRecoveryDays = secrets.MaxRecoveryDays
 
 // Service handles on-demand requests. It implements lambda.Handler.
@@ -57,7 +57,7 @@ type Service struct {
 	Now func() time.Time
 }
 
-// Response is the answer to every request.
+// Response is the body returned for every request.
 type Response struct {
 	OK     bool   `json:"ok"`
 	Result any    `json:"result,omitempty"`
@@ -115,7 +115,7 @@ func (s *Service) logger() *slog.Logger {
 }
 
 // Invoke handles one request. It always returns a Response document and a
-// nil error; a panic becomes an internal_error answer.
+// nil error; a panic becomes an internal_error response.
 func (s *Service) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return marshalResponse(s.Handle(ctx, payload)), nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/idgov/atlassian-cloud-connector/shared/syncrun"
 )
 
-// StartSyncResult is the answer to startSync.
+// StartSyncResult is the result of startSync.
 type StartSyncResult struct {
 	RunID        string `json:"runId"`
 	ExecutionARN string `json:"executionArn,omitempty"`
@@ -54,7 +54,7 @@ func (s *Service) startSync(ctx context.Context, r *StartSyncRequest) (*StartSyn
 	return result, nil
 }
 
-// StatusResult is the answer to getSyncStatus.
+// StatusResult is the result of getSyncStatus.
 type StatusResult struct {
 	Connection ConnectionView `json:"connection"`
 	// Schedule is the connection's EventBridge Scheduler schedule; nil for

@@ -32,7 +32,7 @@ type Check struct {
 	Message string `json:"message,omitempty"`
 }
 
-// ValidateResult is the answer to validateConnection. Valid is true when
+// ValidateResult is the result of validateConnection. Valid is true when
 // every check passed; Preview is set only then.
 type ValidateResult struct {
 	Valid         bool      `json:"valid"`
@@ -62,9 +62,9 @@ type AppRolePreview struct {
 }
 
 // validateConnection checks the token and the site access of a connected
-// connection and previews its entitlement catalogue. A check that fails is
-// reported in the result; the request fails only when the connection is
-// not connected, its grant is gone, or a service is unavailable.
+// connection and previews its entitlement catalogue. A failed check is
+// reported in the result. The request itself fails only when the connection
+// is not connected, its grant is gone, or a service is unavailable.
 func (s *Service) validateConnection(ctx context.Context, r *ConnectionRequest) (*ValidateResult, error) {
 	conn, err := s.usableConnection(ctx, &r.Header, true)
 	if err != nil {
@@ -174,7 +174,7 @@ func (s *Service) preview(ctx context.Context, jira *atlassian.Client) (*Preview
 	return p, nil
 }
 
-// describeJiraError says what a failed check means for the customer.
+// describeJiraError explains what a failed check means for the customer.
 func describeJiraError(err error) string {
 	var (
 		forbidden    *atlassian.ForbiddenError

@@ -48,7 +48,7 @@ type FlexibleTimeWindow struct {
 	MaximumWindowInMinutes int    `json:"MaximumWindowInMinutes,omitempty"`
 }
 
-// Target is what a schedule invokes.
+// Target is the resource a schedule invokes.
 type Target struct {
 	Arn         string       `json:"Arn"`
 	RoleArn     string       `json:"RoleArn"`
@@ -117,7 +117,7 @@ func (s *Server) Client() *scheduler.Client {
 }
 
 // Fail makes the next call of an operation (such as "CreateSchedule")
-// answer with the given HTTP status and error code, such as 429 and
+// fail with the given HTTP status and error code, such as 429 and
 // "ThrottlingException".
 func (s *Server) Fail(operation string, status int, code string) {
 	s.mu.Lock()
@@ -154,7 +154,7 @@ func (s *Server) Calls(operation string) int {
 	return s.calls[operation]
 }
 
-// apiError is an error answer.
+// apiError is an error response.
 type apiError struct {
 	status  int
 	code    string
@@ -320,7 +320,7 @@ func (s *Server) delete(group, name string) (any, *apiError) {
 	return struct{}{}, nil
 }
 
-// summary is one entry of a ListSchedules answer.
+// summary is one entry of a ListSchedules response.
 type summary struct {
 	Arn                  string            `json:"Arn"`
 	Name                 string            `json:"Name"`

@@ -28,7 +28,8 @@ const (
 	CodeConnectionExists       = "connection_exists"    // the identifier is taken, now or before
 	CodeConnectionRemoved      = "connection_removed"   // the connection was disconnected
 	CodeConnectionNotConnected = "connection_not_connected"
-	CodeReconsentRequired      = "reconsent_required" // a site admin must consent again
+	CodeReconsentRequired      = "reconsent_required"   // a site admin must consent again
+	CodeTokenRefreshFailed     = "token_refresh_failed" // Atlassian rejected a refresh for a reason other than a lost grant
 	CodeRunNotFound            = "run_not_found"
 	CodeSnapshotUnavailable    = "snapshot_unavailable" // no completed sync, or the run's snapshot is not kept
 	CodeUpstreamUnavailable    = "upstream_unavailable" // Jira, Atlassian's auth server or an AWS service failed; retry later
@@ -97,6 +98,8 @@ func toError(ctx context.Context, err error) (*Error, bool) {
 		return &Error{Code: CodeRunNotFound, Field: "runId", Message: runMissing.Error()}, false
 	case errors.As(err, &tokenErr) && tokenErr.Temporary():
 		return newError(CodeUpstreamUnavailable, "", "Atlassian's token endpoint is unavailable (%s): retry in a few minutes", tokenErr.Error()), true
+	case errors.As(err, &tokenErr):
+		return newError(CodeTokenRefreshFailed, "", "the access token could not be refreshed (%s): check the client ID and client secret, and send configureConnection with the current client secret if it changed", tokenErr.Error()), true
 	case isTransient(err):
 		return newError(CodeUpstreamUnavailable, "", "a service the connector depends on is unavailable (%s): retry in a few minutes", err.Error()), true
 	case errors.As(err, &apiErr) && isThrottle(apiErr.ErrorCode()):

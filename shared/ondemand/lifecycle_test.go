@@ -536,3 +536,13 @@ func TestResponsesAreJSONForEveryOperation(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenRefreshFailed(t *testing.T) {
+	e := newEnv(t, envOptions{accessTokenTTL: 2 * time.Second})
+	e.connected(t, "atlassian-cloud")
+	must[ondemand.ConfigureResult](t, e.invoke(t, request(ondemand.OpConfigureConnection, "atlassian-cloud",
+		map[string]any{"clientSecret": "a-client-secret-atlassian-rejects"})))
+	time.Sleep(2100 * time.Millisecond) // let the access token expire, so a refresh is needed
+	wantError(t, e.invoke(t, request(ondemand.OpValidateConnection, "atlassian-cloud", nil)), ondemand.CodeTokenRefreshFailed, "")
+	e.checkNoLeaks(t)
+}

@@ -60,16 +60,18 @@ func followRun(ctx context.Context, b *bundle.Bundle, key connection.Key, runID,
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
 	start := time.Now()
+	progress := newProgress(w)
 	for {
 		run, err := b.Engine.Run(ctx, key, runID)
 		if err != nil && executionARN == "" {
 			return nil, err
 		}
 		if err == nil {
-			fmt.Fprintf(w, "\r%6.1fs  phase %-6s  tasks %7d  Jira calls %7d  429s %4d  items %8d   ",
-				time.Since(start).Seconds(), run.Phase, run.TasksDone, run.APICalls, run.RateLimited, run.ItemsWritten)
+			progress.show(fmt.Sprintf("%6.1fs  phase %-6s  tasks %7d  Jira calls %7d  429s %4d  items %8d",
+				time.Since(start).Seconds(), run.Phase, run.TasksDone, run.APICalls, run.RateLimited, run.ItemsWritten),
+				run.Phase)
 			if run.Status != syncrun.StatusRunning {
-				fmt.Fprintln(w)
+				progress.end()
 				return run, nil
 			}
 		}
@@ -78,7 +80,7 @@ func followRun(ctx context.Context, b *bundle.Bundle, key connection.Key, runID,
 				if err != nil {
 					return nil, err
 				}
-				fmt.Fprintln(w)
+				progress.end()
 				// The execution ended: the run record has its final state,
 				// unless begin failed before recording it.
 				run, err := b.Engine.Run(ctx, key, runID)
@@ -114,4 +116,43 @@ func printSummary(w io.Writer, run *syncrun.Run) {
 	fmt.Fprintf(w, "  changes:  %d added, %d removed, %d changed, %d renamed\n", run.Changes.Added, run.Changes.Removed, run.Changes.Changed, run.Changes.Renamed)
 	fmt.Fprintf(w, "  work:     %d Jira calls, %d answered 429, %d page tasks, %d items written, %d worker invocations\n",
 		run.APICalls, run.RateLimited, run.TasksDone, run.ItemsWritten, run.Invocations)
+}
+
+// progress prints a run's progress: rewritten in place on a terminal, and
+// otherwise as a new line when the phase changes or every 10 seconds.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	phase    string
+	last     time.Time
+	shown    bool
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			p.terminal = true
+		}
+	}
+	return p
+}
+
+func (p *progress) show(line, phase string) {
+	switch {
+	case p.terminal:
+		fmt.Fprintf(p.w, "\r%s ", line)
+	case phase != p.phase || time.Since(p.last) >= 10*time.Second:
+		fmt.Fprintln(p.w, line)
+		p.phase, p.last = phase, time.Now()
+	default:
+		return
+	}
+	p.shown = true
+}
+
+func (p *progress) end() {
+	if p.terminal && p.shown {
+		fmt.Fprintln(p.w)
+	}
 }

@@ -59,7 +59,7 @@ func (g *generator) groups() {
 	g.addGroup("Software Users – Platform", g.shareMembers(g.eligible, g.spec.hugeShares[0]))
 	g.addGroup("site-admins", g.pickMembers(g.adminPool, adminCount))
 	g.addGroup("jira-admins-acme", g.pickMembers(g.adminPool, adminCount*2))
-	g.addGroup("jira-servicemanagement-users-acme", g.pickMembers(g.eligible, max(5, len(g.eligible)/20)))
+	g.addGroup("jira-servicemanagement-users-acme", g.pickMembers(g.eligible, max(5, len(g.eligible)/100)))
 	g.addGroup("atlassian-addons-admin", g.appUsers)
 	g.addGroup("jira-users", g.pickMembers(g.eligible, len(g.eligible)/4))
 	g.addGroup("empty group", nil)

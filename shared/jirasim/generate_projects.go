@@ -49,6 +49,10 @@ func (g *generator) roles() {
 	}
 }
 
+// maxTeamGroupActor is the largest group chosen as a random project role
+// actor.
+const maxTeamGroupActor = 200
+
 func (g *generator) roleActors() {
 	admins := g.groupID("jira-admins-acme")
 	jsm := g.groupID("jira-servicemanagement-users-acme")
@@ -58,13 +62,17 @@ func (g *generator) roleActors() {
 			g.d.RoleActors[ProjectRole{ProjectID: p.ID, RoleID: role}] = a
 		}
 	}
+	// Team groups, not the site-wide ones, hold project roles: a sync
+	// expands every group actor into one grant per member, so a huge group
+	// on many projects would multiply the grants far beyond real sites'.
 	randomGroups := func(n int) []string {
 		ids := make([]string, 0, n)
-		for range n {
-			id := g.d.Groups[g.rng.IntN(len(g.d.Groups))].GroupID
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
+		for attempt := 0; len(ids) < n && attempt < 4*n; attempt++ {
+			group := g.d.Groups[g.rng.IntN(len(g.d.Groups))]
+			if len(group.Members) > maxTeamGroupActor || slices.Contains(ids, group.GroupID) {
+				continue
 			}
+			ids = append(ids, group.GroupID)
 		}
 		return ids
 	}
@@ -78,10 +86,11 @@ func (g *generator) roleActors() {
 			AccountIDs: g.accountIDs(g.pickMembers(g.eligible, g.rng.IntN(5))),
 			GroupIDs:   randomGroups(g.rng.IntN(4)),
 		})
-		if g.rng.IntN(2) == 0 {
+		// A few open projects let every licensed user view them.
+		if g.rng.IntN(100) == 0 {
 			set(p, RoleViewer, Actors{GroupIDs: []string{users}})
 		}
-		if g.rng.IntN(5) == 0 {
+		if g.rng.IntN(10) == 0 {
 			set(p, RoleServiceDesk, Actors{
 				AccountIDs: g.accountIDs(g.pickMembers(g.adminPool, g.rng.IntN(3))),
 				GroupIDs:   []string{jsm},

@@ -110,6 +110,7 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Printf("\nLambda invocations: %v\n", stack.Lambda.InvocationCounts())
+	fmt.Printf("DynamoDB requests: %d %v\n", stack.DynamoDBRequests.Total(), stack.DynamoDBRequests.Counts())
 	fmt.Printf("Demo finished in %s.\n", time.Since(started).Round(time.Millisecond))
 	return nil
 }

@@ -6,22 +6,36 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/idgov/atlassian-cloud-connector/shared/bundle"
+	"github.com/idgov/atlassian-cloud-connector/shared/oauth"
+	"github.com/idgov/atlassian-cloud-connector/shared/ondemand"
 )
 
-// handlers returns each function's handler, built from a bundle, by the
+// handler builds one function's handler the way its main.go does, by the
 // name of its folder under functions/.
-func handlers(b *bundle.Bundle) map[string]lambda.Handler {
-	return map[string]lambda.Handler{
-		"orchestrator": lambda.NewHandler(b.Engine.Orchestrate),
-		"worker":       lambda.NewHandler(b.Engine.Worker),
+func handler(ctx context.Context, b *bundle.Bundle, function string) (lambda.Handler, error) {
+	switch function {
+	case "orchestrator":
+		return lambda.NewHandler(b.Engine.Orchestrate), nil
+	case "worker":
+		return lambda.NewHandler(b.Engine.Worker), nil
+	case "callback":
+		flow := &oauth.Flow{
+			Connections: b.Connections, States: b.States, Secrets: b.Secrets, Sync: b.Starter,
+			AuthURL: b.AuthURL, APIURL: b.APIURL, TenantHostSuffix: os.Getenv("TENANT_HOST_SUFFIX"), Logger: b.Logger,
+		}
+		return lambda.NewHandler(flow.HandleCallback), nil
+	case "ondemand":
+		return ondemand.FromEnv(ctx, b.Logger)
 	}
+	return nil, fmt.Errorf("unknown function %q: use one of %s", function, strings.Join(functionNames, ", "))
 }
+
+var functionNames = []string{"callback", "ondemand", "orchestrator", "worker"}
 
 func runInvoke(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
@@ -47,15 +61,9 @@ func runInvoke(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	all := handlers(b)
-	h, ok := all[*function]
-	if !ok {
-		names := make([]string, 0, len(all))
-		for n := range all {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return fmt.Errorf("unknown function %q: use one of %s", *function, strings.Join(names, ", "))
+	h, err := handler(ctx, b, *function)
+	if err != nil {
+		return err
 	}
 	out, err := h.Invoke(ctx, payload)
 	if err != nil {

@@ -63,10 +63,13 @@ type Stack struct {
 	StepFunctions   *localaws.StepFunctions
 	Bundle          *bundle.Bundle
 	StateMachineARN string
-	ClientID        string
-	clientSecret    string
-	dynamo          *localaws.DynamoDBLocal
-	closers         []func()
+	// DynamoDBRequests counts the requests sent to DynamoDB Local when the
+	// stack started it; it stays empty when Options.DynamoDB was given.
+	DynamoDBRequests *RequestCounter
+	ClientID         string
+	clientSecret     string
+	dynamo           *localaws.DynamoDBLocal
+	closers          []func()
 }
 
 // Start starts every service and creates the table and state machine.
@@ -74,7 +77,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	s = &Stack{ClientID: "local-client-" + randomHex(4), clientSecret: randomHex(16)}
+	s = &Stack{ClientID: "local-client-" + randomHex(4), clientSecret: randomHex(16), DynamoDBRequests: &RequestCounter{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -96,7 +99,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		s.closers = append(s.closers, func() { _ = s.dynamo.Stop() })
 		endpoint := s.dynamo.Endpoint()
-		ddb = dynamodb.NewFromConfig(localaws.LocalConfig(), func(opt *dynamodb.Options) { opt.BaseEndpoint = &endpoint })
+		ddb = dynamodb.NewFromConfig(localaws.LocalConfig(), func(opt *dynamodb.Options) {
+			opt.BaseEndpoint = &endpoint
+			opt.APIOptions = append(opt.APIOptions, s.DynamoDBRequests.add)
+		})
 	}
 	table, err := store.CreateTable(ctx, ddb, "connector-"+randomHex(4))
 	if err != nil {

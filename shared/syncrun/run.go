@@ -159,13 +159,13 @@ func (s *runStore) update(ctx context.Context, key connection.Key, runID, expr s
 	return nil
 }
 
-// addStats adds one invocation's counters to the run.
-func (s *runStore) addStats(ctx context.Context, key connection.Key, runID string, calls, rateLimited, written, tasks int64) error {
+// addStats adds counters of a worker invocation to the run.
+func (s *runStore) addStats(ctx context.Context, key connection.Key, runID string, calls, rateLimited, written, tasks, invocations int64) error {
 	return s.update(ctx, key, runID,
-		"ADD apiCalls :calls, rateLimited :limited, itemsWritten :written, tasksDone :tasks, invocations :one", nil,
+		"ADD apiCalls :calls, rateLimited :limited, itemsWritten :written, tasksDone :tasks, invocations :invocations", nil,
 		map[string]types.AttributeValue{
 			":calls": store.N(calls), ":limited": store.N(rateLimited), ":written": store.N(written),
-			":tasks": store.N(tasks), ":one": store.N(1),
+			":tasks": store.N(tasks), ":invocations": store.N(invocations),
 		})
 }
 

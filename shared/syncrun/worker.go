@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/idgov/atlassian-cloud-connector/shared/atlassian"
+	"github.com/idgov/atlassian-cloud-connector/shared/connection"
 )
 
 // LaneState is the state of one lane loop in the Map: the run, the phase,
@@ -67,16 +68,14 @@ func (e *Engine) drain(ctx context.Context, in LaneState) (LaneState, error) {
 	runner := &taskRunner{engine: e, run: run, jira: jira}
 	queue := e.queue(run)
 	workerID := workerName(ctx, in)
-	var written int64
-	defer func() {
-		s := stats.Snapshot()
-		if err := e.runs().addStats(context.WithoutCancel(ctx), key, in.RunID, s.Calls, s.RateLimited, written, int64(out.TasksDone)); err != nil {
-			log.ErrorContext(ctx, "recording worker counters failed", "error", err)
-		}
-	}()
+	counters := &laneCounters{engine: e, key: key, runID: in.RunID, stats: stats, log: log, flushed: e.now()}
+	defer counters.flush(context.WithoutCancel(ctx), true)
 
 	for {
 		now := e.now()
+		if now.Sub(counters.flushed) >= statsInterval {
+			counters.flush(ctx, false)
+		}
 		if now.After(deadline) {
 			out.More = true
 			return out, nil
@@ -116,7 +115,8 @@ func (e *Engine) drain(ctx context.Context, in LaneState) (LaneState, error) {
 		if err := queue.complete(ctx, task.ID, result); err != nil {
 			return out, err
 		}
-		written += int64(n)
+		counters.written += int64(n)
+		counters.tasks++
 		out.TasksDone++
 	}
 }
@@ -162,4 +162,43 @@ func validateLane(in LaneState) error {
 		return &InvalidInputError{Message: fmt.Sprintf("worker input phase %q is invalid: use %s, %s or %s", in.Phase, PhaseRead, PhaseExpand, PhaseDiff)}
 	}
 	return nil
+}
+
+// statsInterval is how often a worker adds its counters to the run record,
+// so progress shows while a long invocation runs.
+const statsInterval = 5 * time.Second
+
+// laneCounters accumulates one invocation's counters and adds what is new
+// since the last flush to the run record.
+type laneCounters struct {
+	engine         *Engine
+	key            connection.Key
+	runID          string
+	stats          *atlassian.Stats
+	log            *slog.Logger
+	written, tasks int64
+	sent           atlassian.StatsSnapshot
+	sentWritten    int64
+	sentTasks      int64
+	flushed        time.Time
+}
+
+// flush adds the new counts; last also counts the invocation.
+func (c *laneCounters) flush(ctx context.Context, last bool) {
+	now := c.stats.Snapshot()
+	calls, limited := now.Calls-c.sent.Calls, now.RateLimited-c.sent.RateLimited
+	written, tasks := c.written-c.sentWritten, c.tasks-c.sentTasks
+	c.flushed = c.engine.now()
+	var invocations int64
+	if last {
+		invocations = 1
+	}
+	if calls == 0 && limited == 0 && written == 0 && tasks == 0 && invocations == 0 {
+		return
+	}
+	if err := c.engine.runs().addStats(ctx, c.key, c.runID, calls, limited, written, tasks, invocations); err != nil {
+		c.log.ErrorContext(ctx, "recording worker counters failed", "error", err)
+		return
+	}
+	c.sent, c.sentWritten, c.sentTasks = now, c.written, c.tasks
 }

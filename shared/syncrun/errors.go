@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/idgov/atlassian-cloud-connector/shared/atlassian"
+	"github.com/idgov/atlassian-cloud-connector/shared/oauth"
 )
 
 // The errors below are what the orchestrator and worker handlers return.
@@ -73,9 +74,6 @@ var ErrorNames = []string{
 	"InvalidInputError", "IncompleteSyncError", "ConnectionNotReadyError",
 }
 
-// reconsentError is implemented by the token provider's invalid_grant error.
-type reconsentError interface{ ReconsentRequired() bool }
-
 // Classify converts an error into one of this package's named error types,
 // keeping its message, so the state machine can match it by name. Errors
 // already of a named type pass through. Unknown errors count as transient
@@ -96,15 +94,18 @@ func Classify(err error) error {
 		invalid     *InvalidInputError
 		incomplete  *IncompleteSyncError
 		notReady    *ConnectionNotReadyError
-		rc          reconsentError
+		regrant     *oauth.ReconsentRequiredError
+		tokenErr    *oauth.TokenError
 	)
 	switch {
 	case errors.As(err, &rateLimited), errors.As(err, &unavailable), errors.As(err, &throttled),
 		errors.As(err, &reconsent), errors.As(err, &running), errors.As(err, &pageFailed),
 		errors.As(err, &invalid), errors.As(err, &incomplete), errors.As(err, &notReady):
 		return firstNamed(err)
-	case errors.As(err, &rc) && rc.ReconsentRequired():
+	case errors.As(err, &regrant):
 		return &ReconsentRequiredError{Message: msg}
+	case errors.As(err, &tokenErr) && tokenErr.Temporary():
+		return &UpstreamUnavailableError{Message: msg}
 	}
 	var (
 		jiraRateLimited *atlassian.RateLimitedError

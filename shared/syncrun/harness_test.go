@@ -50,9 +50,13 @@ func newEnv(t *testing.T, size jirasim.Size, settings *connection.UserSettings, 
 	return newEnvWithDataset(t, ds, settings, sync)
 }
 
-func newEnvWithDataset(t *testing.T, ds *jirasim.Dataset, settings *connection.UserSettings, sync syncrun.Config) *env {
+func newEnvWithDataset(t *testing.T, ds *jirasim.Dataset, settings *connection.UserSettings, sync syncrun.Config, simOptions ...func(*jirasim.Options)) *env {
 	t.Helper()
-	sim, err := jirasim.Start(ds, jirasim.Options{ClientID: testClientID, ClientSecret: testClientSecret, Consent: jirasim.ConsentAuto})
+	opts := jirasim.Options{ClientID: testClientID, ClientSecret: testClientSecret, Consent: jirasim.ConsentAuto}
+	for _, f := range simOptions {
+		f(&opts)
+	}
+	sim, err := jirasim.Start(ds, opts)
 	if err != nil {
 		t.Fatalf("start simulator: %v", err)
 	}

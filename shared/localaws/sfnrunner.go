@@ -30,8 +30,8 @@ type Result struct {
 	Error  string
 	Cause  string
 	// HistoryEventCount is the number of history events AWS Step Functions
-	// (Standard) would record for this execution; see infra/local/history.mjs
-	// for how the interpreter's event log is mapped.
+	// (Standard) would record for this execution. infra/local/history.mjs
+	// documents how the interpreter's event log is mapped to those events.
 	HistoryEventCount int
 	// Events are the history events in the JSON shape GetExecutionHistory
 	// returns.
@@ -153,8 +153,8 @@ func startRunner(request runnerRequest, lambdaEndpointURL string, onEvent func(j
 	return r, nil
 }
 
-// runnerEnvironment is the whole environment of the Node process: no AWS
-// profile or endpoint of the developer leaks in, and the SDK never asks the
+// runnerEnvironment is the whole environment of the Node process, so no AWS
+// profile or endpoint of the developer leaks in, and the SDK never queries the
 // instance metadata service for credentials.
 func runnerEnvironment(lambdaEndpointURL string) []string {
 	return []string{

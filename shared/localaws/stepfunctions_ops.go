@@ -249,6 +249,7 @@ func (s *StepFunctions) describeExecution(_ context.Context, body []byte) (any, 
 	if err != nil {
 		return nil, err
 	}
+
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	response := map[string]any{
@@ -358,6 +359,7 @@ func (s *StepFunctions) getExecutionHistory(_ context.Context, body []byte) (any
 	if err != nil {
 		return nil, err
 	}
+
 	events := e.snapshot().Events
 	if request.ReverseOrder {
 		slices.Reverse(events)

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,7 +59,7 @@ func Delete(ctx context.Context, table *store.Table, runID string, sortKeys []st
 // shard of its own key, so it runs one Query per shard.
 func UserGrants(ctx context.Context, table *store.Table, runID, accountID string) ([]Grant, error) {
 	if accountID == "" {
-		return nil, fmt.Errorf("UserGrants: accountID is empty")
+		return nil, errors.New("UserGrants: accountID is empty: pass the account id of a service user")
 	}
 	prefix := prefixGrant + accountID + "#"
 	var grants []Grant

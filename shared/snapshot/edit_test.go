@@ -58,6 +58,7 @@ func TestUserGrantsReadsEveryShard(t *testing.T) {
 		records = append(records, snapshot.Record{Grant: &g})
 		want = append(want, g.SortKey())
 	}
+
 	// A user whose id extends the first one's must not match its prefix.
 	records = append(records,
 		snapshot.Record{Grant: &snapshot.Grant{AccountID: account + "x", EntitlementID: "group:zz", Via: snapshot.ViaDirect}},
@@ -66,6 +67,7 @@ func TestUserGrantsReadsEveryShard(t *testing.T) {
 	if _, err := snapshot.Write(ctx, table, "run1", 0, records); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
+
 	shards := map[int]bool{}
 	for _, sk := range want {
 		shards[snapshot.ShardOf(sk)] = true
@@ -94,23 +96,23 @@ func TestDeleteRemovesRecordsOnly(t *testing.T) {
 	if _, err := snapshot.Write(ctx, table, "run1", 0, sampleRecords(4)); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	gone := snapshot.ServiceUser{AccountID: "557058:0001"}.SortKey()
+	deleted := snapshot.ServiceUser{AccountID: "557058:0001"}.SortKey()
 	grant := snapshot.Grant{AccountID: "557058:0001", EntitlementID: "group:g1", Via: snapshot.ViaDirect}.SortKey()
 	absent := snapshot.ServiceUser{AccountID: "557058:9999"}.SortKey()
-	n, err := snapshot.Delete(ctx, table, "run1", []string{gone, grant, grant, absent})
+	n, err := snapshot.Delete(ctx, table, "run1", []string{deleted, grant, grant, absent})
 	if err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if n != 3 {
 		t.Errorf("keys sent = %d, want 3 (duplicates dropped)", n)
 	}
-	for _, sk := range []string{gone, grant} {
+	for _, sk := range []string{deleted, grant} {
 		if _, found, err := snapshot.Get(ctx, table, "run1", sk); err != nil || found {
 			t.Errorf("%s: found = %v, err = %v after Delete, want gone", sk, found, err)
 		}
 	}
-	kept := snapshot.ServiceUser{AccountID: "557058:0002"}.SortKey()
-	if _, found, err := snapshot.Get(ctx, table, "run1", kept); err != nil || !found {
-		t.Errorf("%s: found = %v, err = %v, want kept", kept, found, err)
+	remaining := snapshot.ServiceUser{AccountID: "557058:0002"}.SortKey()
+	if _, found, err := snapshot.Get(ctx, table, "run1", remaining); err != nil || !found {
+		t.Errorf("%s: found = %v, err = %v, want kept", remaining, found, err)
 	}
 }

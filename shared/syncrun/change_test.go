@@ -237,3 +237,30 @@ func TestWorkerRejectsMalformedInput(t *testing.T) {
 		})
 	}
 }
+
+func TestOldSnapshotsArePurged(t *testing.T) {
+	e := newEnv(t, jirasim.SizeSmall, nil, syncrun.Config{Lanes: 2, KeepSnapshots: 2})
+	first := mustSync(t, e)
+	second := mustSync(t, e)
+	if got := len(readRun(t, e, first.RunID)); got == 0 {
+		t.Fatalf("first snapshot was deleted while it was still among the two kept")
+	}
+	third := mustSync(t, e)
+	// The third run's promotion drops the first snapshot from the kept
+	// list; the fourth run's diff phase deletes it.
+	fourth := mustSync(t, e)
+	if got := len(readRun(t, e, first.RunID)); got != 0 {
+		t.Errorf("first snapshot has %d records after it fell out of the kept window, want 0", got)
+	}
+	// The second snapshot is listed for deletion now, but only the next
+	// run's diff phase deletes it.
+	if got := len(readRun(t, e, second.RunID)); got == 0 {
+		t.Errorf("second snapshot was deleted before a run purged it")
+	}
+	if got := len(readRun(t, e, third.RunID)); got == 0 {
+		t.Errorf("kept snapshot of the third run is empty")
+	}
+	if got := len(readRun(t, e, fourth.RunID)); got != fourth.Counts.Users+fourth.Counts.Entitlements+fourth.Counts.Grants {
+		t.Errorf("current snapshot has %d records, want the %+v counted", got, fourth.Counts)
+	}
+}

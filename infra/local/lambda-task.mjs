@@ -8,6 +8,10 @@ import { JSONPath } from 'jsonpath-plus';
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/;
 
+// MAX_PAYLOAD_BYTES is the Step Functions limit on a state's input, output
+// and Task result: 256 KiB of UTF-8.
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
 // The library applies a 60 s default to Task states without TimeoutSeconds,
 // but AWS applies none, so such states get the longest delay Node's
 // setTimeout accepts (2^31-1 ms, about 24.8 days).
@@ -102,6 +106,14 @@ export class LambdaTasks {
       const error = parseJSON(payloadText)?.errorType ?? 'Lambda.Unknown';
       end('Failed', { error, cause: payloadText });
       throw new TaskError(error, payloadText);
+    }
+    const size = Buffer.byteLength(payloadText, 'utf8');
+    if (size > MAX_PAYLOAD_BYTES) {
+      // NOTE: on AWS, States.ALL does not match States.DataLimitExceeded;
+      // the interpreter matches it like any other error.
+      const cause = `The Lambda function returned ${size} bytes; Step Functions accepts at most ${MAX_PAYLOAD_BYTES}.`;
+      end('Failed', { error: 'States.DataLimitExceeded', cause });
+      throw new TaskError('States.DataLimitExceeded', cause);
     }
     const result = kind === 'invoke' ? invokeOutput(response, payloadText) : parseJSON(payloadText);
     end('Succeeded', { output: JSON.stringify(result), outputDetails: { truncated: false } });

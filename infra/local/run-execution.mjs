@@ -19,12 +19,17 @@
 
 import { StateMachine } from 'aws-local-stepfunctions';
 import { History } from './history.mjs';
-import { LambdaTasks, NO_TASK_TIMEOUT_SECONDS, taskKind } from './lambda-task.mjs';
+import { LambdaTasks, MAX_PAYLOAD_BYTES, NO_TASK_TIMEOUT_SECONDS, taskKind } from './lambda-task.mjs';
 
 function writeLine(value) {
-  // Node writes to pipes synchronously on Linux ("A note on process I/O" in
-  // the Node.js process documentation), so process.exit loses no line.
   process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+// exitAfter writes the last line and exits once stdout has taken every
+// queued line: writes to a pipe can still be pending, and process.exit would
+// drop them.
+function exitAfter(value, code) {
+  process.stdout.write(JSON.stringify(value) + '\n', () => process.exit(code));
 }
 
 async function readStdin() {
@@ -58,6 +63,16 @@ function prepareTasks(definition, tasks, handlers) {
       }
     }
   }
+}
+
+// oversizedCause returns the failure cause when a state's output exceeds the
+// 256 KiB (UTF-8) limit of Step Functions, and '' otherwise.
+function oversizedCause(state) {
+  const size = Buffer.byteLength(JSON.stringify(state.output ?? null), 'utf8');
+  if (size <= MAX_PAYLOAD_BYTES) {
+    return '';
+  }
+  return `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${MAX_PAYLOAD_BYTES}).`;
 }
 
 function resultOf(finalEvent) {
@@ -97,8 +112,8 @@ async function main() {
     prepareTasks(definition, tasks, handlers);
     machine = new StateMachine(definition);
   } catch (err) {
-    writeLine({ setupError: err.message });
-    process.exit(1);
+    exitAfter({ setupError: err.message }, 1);
+    return;
   }
 
   const execution = machine.run(request.input ?? {}, {
@@ -114,19 +129,27 @@ async function main() {
   let finalEvent;
   for await (const event of execution.eventLogs) {
     history.consume(event);
-    if (event.type.startsWith('Execution') && event.type !== 'ExecutionStarted') {
+    if (event.type.startsWith('Execution') && event.type !== 'ExecutionStarted' && !finalEvent) {
       finalEvent = event;
+    }
+    const oversized = event.type === 'StateExited' && oversizedCause(event.state);
+    if (oversized && !finalEvent) {
+      // AWS fails the execution when a state's output exceeds the payload
+      // limit. The interpreter has no such check, so the runner records the
+      // failure and aborts the interpreter; history ignores the abort.
+      finalEvent = { type: 'ExecutionFailed', Error: 'States.DataLimitExceeded', Cause: oversized };
+      history.consume(finalEvent);
+      execution.abort();
     }
   }
   // The result settles with the final event; its rejection carries nothing
   // that the event lacks.
   await execution.result.catch(() => {});
-  writeLine({ result: resultOf(finalEvent) });
-  // Task attempts of an aborted execution may still be running.
-  process.exit(0);
+  // Task attempts of an aborted execution may still be running, so the
+  // process exits instead of waiting for them.
+  exitAfter({ result: resultOf(finalEvent) }, 0);
 }
 
 main().catch((err) => {
-  writeLine({ setupError: err.stack ?? String(err) });
-  process.exit(1);
+  exitAfter({ setupError: err.stack ?? String(err) }, 1);
 });

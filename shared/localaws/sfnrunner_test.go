@@ -266,3 +266,47 @@ func TestRunExecutionInvalidDefinition(t *testing.T) {
 		})
 	}
 }
+
+func TestRunExecutionPayloadLimit(t *testing.T) {
+	requireNode(t)
+	l := StartLambdaForTest(t, map[string]lambda.Handler{
+		"large": lambda.NewHandler(func() (string, error) { return strings.Repeat("x", 300*1024), nil }),
+	})
+	taskDefinition := `{"StartAt": "Call", "States": {"Call": {"Type": "Task",
+		"Resource": "arn:aws:lambda:us-east-1:123456789012:function:large", "End": true}}}`
+	// Each item copies the 200 KiB input, so the Map output is 400 KiB.
+	mapDefinition := `{"StartAt": "Copy", "States": {"Copy": {"Type": "Map", "ItemsPath": "$.items",
+		"ItemSelector": {"data.$": "$.data"},
+		"ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Keep", "States": {"Keep": {"Type": "Pass", "End": true}}},
+		"End": true}}}`
+	mapInput, err := json.Marshal(map[string]any{"items": []int{1, 2}, "data": strings.Repeat("y", 200*1024)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		definition string
+		input      json.RawMessage
+	}{
+		{"Lambda result", taskDefinition, nil},
+		{"state output", mapDefinition, mapInput},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			result, err := RunExecution(context.Background(), tt.definition, tt.input, l.URL())
+			if err != nil {
+				t.Fatalf("RunExecution: %v", err)
+			}
+			if result.Status != StatusFailed {
+				t.Errorf("Status = %s, want FAILED", result.Status)
+			}
+			if result.Error != "States.DataLimitExceeded" {
+				t.Errorf("Error = %q, want States.DataLimitExceeded", result.Error)
+			}
+			types := result.EventTypes()
+			if len(types) == 0 || types[len(types)-1] != "ExecutionFailed" {
+				t.Errorf("event types = %v, want them to end with ExecutionFailed", types)
+			}
+		})
+	}
+}

@@ -29,10 +29,10 @@ const (
 )
 
 // Operations lists every operation, in the order the documentation gives.
-var Operations = []string{
+var Operations = slices.Concat([]string{
 	OpConfigureConnection, OpValidateConnection, OpStartSync, OpGetSyncStatus,
 	OpListServiceUsers, OpListEntitlements, OpListGrants, OpGetChanges, OpDisconnect,
-}
+}, provisionOperations, []string{OpListActions})
 
 // Page sizes of the list operations and getChanges.
 const (
@@ -127,7 +127,7 @@ func newRequest(operation string) Request {
 	case OpDisconnect:
 		return &DisconnectRequest{}
 	}
-	return nil
+	return newProvisionRequest(operation)
 }
 
 // DecodeEnvelope decodes and validates a request: a JSON object with

@@ -164,6 +164,10 @@ func (s *Service) dispatch(ctx context.Context, req Request) (any, error) {
 		return s.records(ctx, r)
 	case *DisconnectRequest:
 		return s.disconnect(ctx, r)
+	case *ProvisionRequest:
+		return s.provision(ctx, r)
+	case *ActionsRequest:
+		return s.listActions(ctx, r)
 	}
 	return nil, fmt.Errorf("request type %T has no handler", req)
 }

@@ -190,3 +190,45 @@ func TestFailedRunPublishesNothingAndUnlocks(t *testing.T) {
 		t.Fatal("timed out")
 	}
 }
+
+func TestConcurrentExecutionEndsAsAlreadyRunning(t *testing.T) {
+	s := startStack(t, localstack.Options{Sync: syncrun.Config{Lanes: 2, WorkerBudget: 2 * time.Second}})
+	// Slow Jira answers keep the first run busy while the second starts.
+	s.Sim.InjectFault(jirasim.Fault{Path: "/project/*/role/*", Kind: jirasim.FaultDelay, Delay: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	first, err := s.Connect(ctx, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		run, err := s.Bundle.Engine.Run(ctx, key, first)
+		if err == nil && run.Status == syncrun.StatusRunning {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Start a second execution directly, past the starter's lock check, as
+	// two racing starts would.
+	second := syncrun.NewRunID(time.Now()) + "b"
+	if _, err := s.Bundle.Starter.StartRun(ctx, key, second, syncrun.TriggerSchedule); err != nil {
+		t.Fatal(err)
+	}
+	result, err := s.Wait(ctx, key, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.Status != "SUCCEEDED" {
+		t.Errorf("second execution %s (%s %s), want SUCCEEDED through AlreadyRunning", result.Status, result.Error, result.Cause)
+	}
+	if _, err := s.Bundle.Engine.Run(ctx, key, second); err == nil {
+		t.Error("the second execution recorded a run; it should have written nothing")
+	}
+	firstResult, err := s.Wait(ctx, key, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if firstResult.Status != "SUCCEEDED" {
+		t.Errorf("first execution %s (%s %s), want SUCCEEDED", firstResult.Status, firstResult.Error, firstResult.Cause)
+	}
+}

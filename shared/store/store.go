@@ -101,8 +101,7 @@ func (t *Table) writeChunk(ctx context.Context, chunk []types.WriteRequest) erro
 			return nil
 		}
 		if attempt+1 >= maxAttempts {
-			return fmt.Errorf("batch write to table %s: %d items still unprocessed after %d attempts; the table is throttled, retry later",
-				t.Name, len(pending), maxAttempts)
+			return &ThrottledError{Table: t.Name, Unprocessed: len(pending), Attempts: maxAttempts}
 		}
 		if err := sleep(ctx, backoff(attempt)); err != nil {
 			return err
@@ -148,4 +147,18 @@ func (t *Table) QueryAll(ctx context.Context, in *dynamodb.QueryInput, fn func([
 func IsConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
+}
+
+// ThrottledError means DynamoDB kept returning unprocessed items: the table
+// or a partition is throttled. Retrying later is safe, because batch puts
+// and deletes are idempotent.
+type ThrottledError struct {
+	Table       string
+	Unprocessed int
+	Attempts    int
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("batch write to table %s: %d items still unprocessed after %d attempts; the table is throttled, retry later",
+		e.Table, e.Unprocessed, e.Attempts)
 }

@@ -136,6 +136,6 @@ func (e *Engine) logger() *slog.Logger {
 func (e *Engine) runs() *runStore { return &runStore{table: e.Table} }
 
 func (e *Engine) queue(run *Run) *taskQueue {
-	return &taskQueue{table: e.Table, runID: run.RunID, lanes: run.Lanes,
-		expiresAt: run.StartedAt.Add(e.Config.withDefaults().WorkRetention).Unix()}
+	return &taskQueue{table: e.Table, runID: run.RunID, runKey: store.Key(run.Key().PK(), runSK(run.RunID)),
+		lanes: run.Lanes, expiresAt: run.StartedAt.Add(e.Config.withDefaults().WorkRetention).Unix()}
 }

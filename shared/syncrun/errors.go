@@ -76,9 +76,9 @@ var ErrorNames = []string{
 
 // Classify converts an error into one of this package's named error types,
 // keeping its message, so the state machine can match it by name. Errors
-// already of a named type pass through. Unknown errors count as transient
-// store failures only when they come from a cancelled context; any other
-// unknown error is a permanent page failure.
+// already of a named type pass through; Jira's, the token provider's and
+// AWS's transient errors become the retryable types; any other error is a
+// permanent page failure.
 func Classify(err error) error {
 	if err == nil {
 		return nil
@@ -117,7 +117,8 @@ func Classify(err error) error {
 		return &RateLimitedError{Message: msg}
 	case errors.As(err, &jiraUnavailable), errors.As(err, &jiraAmbiguous):
 		return &UpstreamUnavailableError{Message: msg}
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// The invocation ran out of time or was stopped; a retry starts afresh.
 		return &UpstreamUnavailableError{Message: msg}
 	case isTransientAWS(err):
 		return &StoreThrottledError{Message: msg}

@@ -31,9 +31,9 @@ type RunState struct {
 	Tenant       string     `json:"tenant"`
 	ConnectionID string     `json:"connectionId"`
 	RunID        string     `json:"runId"`
-	Trigger      string     `json:"trigger,omitempty"`
-	Phase        string     `json:"phase,omitempty"`
-	Lanes        []int      `json:"lanes,omitempty"`
+	Trigger      string     `json:"trigger"`
+	Phase        string     `json:"phase"`
+	Lanes        []int      `json:"lanes"`
 	Error        *StepError `json:"error,omitempty"` // set by the state machine's Catch
 }
 
@@ -48,7 +48,7 @@ type StepError struct {
 type Summary struct {
 	RunState
 	Status   string                `json:"status"`
-	Reason   string                `json:"reason,omitempty"`
+	Reason   string                `json:"reason"`
 	Counts   snapshot.Counts       `json:"counts"`
 	Changes  snapshot.ChangeCounts `json:"changes"`
 	APICalls int64                 `json:"apiCalls"`
@@ -100,6 +100,12 @@ func (e *Engine) begin(ctx context.Context, in RunState) (RunState, error) {
 	if err := validateRunState(in); err != nil {
 		return in, err
 	}
+	switch in.Trigger {
+	case TriggerConnect, TriggerSchedule, TriggerOnDemand:
+	default:
+		return in, &InvalidInputError{Message: fmt.Sprintf("trigger %q is invalid: use %s, %s or %s",
+			in.Trigger, TriggerConnect, TriggerSchedule, TriggerOnDemand)}
+	}
 	cfg := e.Config.withDefaults()
 	key := in.key()
 	conn, err := e.Connections.Get(ctx, key)
@@ -110,21 +116,23 @@ func (e *Engine) begin(ctx context.Context, in RunState) (RunState, error) {
 		return in, &ConnectionNotReadyError{Message: fmt.Sprintf(
 			"connection %s is %s, not connected: complete the OAuth consent first", key, conn.Status)}
 	}
+	// The lock comes first, so a run that finds another one running writes
+	// nothing; a retried begin of the same run takes its own lock again.
+	now := e.now().UTC()
+	if err := e.runs().acquireLock(ctx, key, in.RunID, now, cfg.MaxRunDuration); err != nil {
+		return in, err
+	}
 	pointers, err := e.readPointers(ctx, key)
 	if err != nil {
 		return in, err
 	}
-	now := e.now().UTC()
 	run := &Run{
 		Tenant: in.Tenant, ConnectionID: in.ConnectionID, RunID: in.RunID, Trigger: in.Trigger,
 		Status: StatusRunning, Phase: PhaseRead, StartedAt: now, CloudID: conn.CloudID,
 		UserSettings: conn.UserSettings, Lanes: cfg.Lanes, PreviousRunID: pointers.Current,
-		PurgeRunIDs: pointers.Dropped, ExpiresAt: now.Add(cfg.SnapshotRetention).Unix(),
+		PurgeRunIDs: purgeable(pointers), ExpiresAt: now.Add(cfg.SnapshotRetention).Unix(),
 	}
 	if err := e.runs().put(ctx, run); err != nil {
-		return in, err
-	}
-	if err := e.runs().acquireLock(ctx, key, run.RunID, now, cfg.MaxRunDuration); err != nil {
 		return in, err
 	}
 	if e.CheckToken != nil {
@@ -157,7 +165,7 @@ func (e *Engine) begin(ctx context.Context, in RunState) (RunState, error) {
 	e.logger().InfoContext(ctx, "sync run begun", "tenant", in.Tenant, "connection_id", in.ConnectionID,
 		"run_id", in.RunID, "trigger", in.Trigger, "previous_run_id", run.PreviousRunID, "roles", len(run.Roles))
 	out := RunState{Tenant: in.Tenant, ConnectionID: in.ConnectionID, RunID: in.RunID, Trigger: in.Trigger,
-		Phase: PhaseRead, Lanes: make([]int, cfg.Lanes)}
+		Phase: PhaseRead, Lanes: make([]int, run.Lanes)}
 	for i := range out.Lanes {
 		out.Lanes[i] = i
 	}
@@ -175,14 +183,18 @@ func (e *Engine) plan(ctx context.Context, in RunState) (RunState, error) {
 		return in, err
 	}
 	if run.FailedTasks > 0 {
-		return in, &IncompleteSyncError{Message: fmt.Sprintf("run %s has %d failed tasks in phase %s", in.RunID, run.FailedTasks, in.Phase)}
+		return in, &IncompleteSyncError{Message: fmt.Sprintf(
+			"run %s has %d failed tasks in phase %s; the run publishes nothing, see the task reasons in the worker logs",
+			in.RunID, run.FailedTasks, in.Phase)}
 	}
-	pending, err := e.queue(run).pendingCount(ctx, in.Phase)
+	pending, err := e.queue(run).outstanding(ctx, in.Phase)
 	if err != nil {
 		return in, err
 	}
-	if pending > 0 {
-		return in, &IncompleteSyncError{Message: fmt.Sprintf("phase %s of run %s ended with %d tasks pending", in.Phase, in.RunID, pending)}
+	if pending != 0 {
+		return in, &IncompleteSyncError{Message: fmt.Sprintf(
+			"phase %s of run %s ended with %d tasks outstanding; the run publishes nothing, start a new sync",
+			in.Phase, in.RunID, pending)}
 	}
 	next := nextPhase(in.Phase)
 	if err := e.runs().update(ctx, in.key(), in.RunID, "SET phase = :phase", nil, valueMap(":phase", next)); err != nil {
@@ -206,8 +218,16 @@ func (e *Engine) finish(ctx context.Context, in RunState) (Summary, error) {
 	if err != nil {
 		return Summary{RunState: in}, err
 	}
+	if run.Status == StatusSucceeded {
+		// A retried finish: the promotion committed before the retry.
+		if err := e.runs().releaseLock(ctx, key, run.RunID); err != nil {
+			return Summary{RunState: in}, err
+		}
+		return summarize(in, run), nil
+	}
 	if run.Phase != PhaseDone {
-		return Summary{RunState: in}, &IncompleteSyncError{Message: fmt.Sprintf("run %s is in phase %s, not done", in.RunID, run.Phase)}
+		return Summary{RunState: in}, &IncompleteSyncError{Message: fmt.Sprintf(
+			"run %s is in phase %s, not done: finish runs only after the diff phase", in.RunID, run.Phase)}
 	}
 	queue := e.queue(run)
 	for shard := range snapshot.Shards {
@@ -234,9 +254,11 @@ func (e *Engine) finish(ctx context.Context, in RunState) (Summary, error) {
 	return summary, nil
 }
 
-// fail marks the run failed with the caught error, releases the lock if
-// this run holds it, and leaves the current snapshot as it was. The run's
-// partial snapshot is listed for deletion by a later run.
+// fail marks a running run failed with the caught error, releases the lock
+// if this run holds it, and leaves the current snapshot as it was. The
+// run's partial snapshot is listed for deletion by a later run. A run that
+// already succeeded or failed keeps its status, so a retried or late fail
+// changes nothing.
 func (e *Engine) fail(ctx context.Context, in RunState) (Summary, error) {
 	if err := validateRunState(in); err != nil {
 		return Summary{RunState: in}, err
@@ -246,22 +268,26 @@ func (e *Engine) fail(ctx context.Context, in RunState) (Summary, error) {
 	if in.Error != nil {
 		reason = in.Error.Error + ": " + causeMessage(in.Error.Cause)
 	}
-	now := e.now().UTC()
-	err := e.runs().update(ctx, key, in.RunID, "SET #status = :failed, reason = :reason, endedAt = :now",
-		map[string]string{"#status": "status"}, map[string]types.AttributeValue{
-			":failed": store.S(StatusFailed), ":reason": store.S(reason), ":now": store.S(now.Format(time.RFC3339Nano)),
-		})
-	var notFound *RunNotFoundError
-	if errors.As(err, &notFound) {
-		// Begin failed before recording the run: there is nothing to mark.
-		e.logger().ErrorContext(ctx, "sync run failed before it was recorded", "tenant", in.Tenant,
-			"connection_id", in.ConnectionID, "run_id", in.RunID, "reason", reason)
-		return Summary{RunState: in, Status: StatusFailed, Reason: reason}, nil
-	}
-	if err != nil {
+	// Begin may have taken the lock before it failed.
+	if err := e.runs().releaseLock(ctx, key, in.RunID); err != nil {
 		return Summary{RunState: in}, err
 	}
-	if err := e.runs().releaseLock(ctx, key, in.RunID); err != nil {
+	now := e.now().UTC()
+	err := e.runs().markFailed(ctx, key, in.RunID, reason, now)
+	var notFound *RunNotFoundError
+	switch {
+	case errors.As(err, &notFound):
+		// Begin failed before recording the run: there is nothing to mark.
+		e.logger().ErrorContext(ctx, "sync run ended before it was recorded", "tenant", in.Tenant,
+			"connection_id", in.ConnectionID, "run_id", in.RunID, "reason", reason)
+		return Summary{RunState: in, Status: StatusFailed, Reason: reason}, nil
+	case errors.Is(err, errRunEnded):
+		run, err := e.runs().get(ctx, key, in.RunID)
+		if err != nil {
+			return Summary{RunState: in}, err
+		}
+		return summarize(in, run), nil
+	case err != nil:
 		return Summary{RunState: in}, err
 	}
 	if err := e.dropRun(ctx, key, in.RunID); err != nil {

@@ -206,9 +206,7 @@ func (r *taskRunner) projectRole(ctx context.Context, t Task) (pageOutcome, erro
 			users = append(users, a.AccountID)
 		}
 	}
-	if len(users) > 0 {
-		out.next = append(out.next, expandActorsTask(entitlement, users))
-	}
+	out.next = append(out.next, expandActorsTasks(entitlement, users)...)
 	return out, nil
 }
 

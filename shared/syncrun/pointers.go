@@ -115,14 +115,24 @@ func (e *Engine) promote(ctx context.Context, run *Run, now time.Time) error {
 	return nil
 }
 
-// dropRun lists a failed run's partial snapshot for deletion.
+// dropRun lists a failed run's partial snapshot for deletion, unless the
+// run is current or kept, or already listed.
 func (e *Engine) dropRun(ctx context.Context, key connection.Key, runID string) error {
-	_, err := e.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(e.Table.Name),
-		Key:                       store.Key(key.PK(), connectionSK),
-		UpdateExpression:          aws.String("SET droppedRunIds = list_append(if_not_exists(droppedRunIds, :empty), :run)"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":empty": stringListAttr(nil), ":run": stringListAttr([]string{runID})},
+	p, err := e.readPointers(ctx, key)
+	if err != nil {
+		return err
+	}
+	if p.Current == runID || slices.Contains(p.Kept, runID) || slices.Contains(p.Dropped, runID) {
+		return nil
+	}
+	_, err = e.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(e.Table.Name),
+		Key:                 store.Key(key.PK(), connectionSK),
+		UpdateExpression:    aws.String("SET droppedRunIds = list_append(if_not_exists(droppedRunIds, :empty), :run)"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(currentRunId) OR currentRunId <> :id)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":empty": stringListAttr(nil), ":run": stringListAttr([]string{runID}), ":id": store.S(runID),
+		},
 	})
 	if err != nil && !store.IsConditionFailed(err) {
 		return fmt.Errorf("list run %s of %s for deletion: %w", runID, key, err)
@@ -170,4 +180,16 @@ func causeMessage(cause string) string {
 		return lambdaErr.ErrorMessage
 	}
 	return cause
+}
+
+// purgeable returns the dropped runs a new run may delete: never the
+// current snapshot or a kept one, whatever the dropped list says.
+func purgeable(p pointers) []string {
+	var out []string
+	for _, id := range p.Dropped {
+		if id != p.Current && !slices.Contains(p.Kept, id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -99,6 +100,12 @@ func (s *runStore) put(ctx context.Context, run *Run) error {
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	})
 	if store.IsConditionFailed(err) {
+		// A retried begin finds its own record; anything else is a reused id.
+		existing, getErr := s.get(ctx, run.Key(), run.RunID)
+		if getErr == nil && existing.Status == StatusRunning && existing.Trigger == run.Trigger {
+			*run = *existing
+			return nil
+		}
 		return &InvalidInputError{Message: fmt.Sprintf("run %s of %s already exists: start a new run with a new run id", run.RunID, run.Key())}
 	}
 	if err != nil {
@@ -231,4 +238,52 @@ func (s *runStore) releaseLock(ctx context.Context, key connection.Key, runID st
 // Run returns the stored record of one run, or a *RunNotFoundError.
 func (e *Engine) Run(ctx context.Context, key connection.Key, runID string) (*Run, error) {
 	return e.runs().get(ctx, key, runID)
+}
+
+// status reads a run's status consistently.
+func (s *runStore) status(ctx context.Context, key connection.Key, runID string) (string, error) {
+	out, err := s.table.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:                aws.String(s.table.Name),
+		Key:                      store.Key(key.PK(), runSK(runID)),
+		ConsistentRead:           aws.Bool(true),
+		ProjectionExpression:     aws.String("#status"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+	})
+	if err != nil {
+		return "", fmt.Errorf("read status of run %s of %s: %w", runID, key, err)
+	}
+	if out.Item == nil {
+		return "", &RunNotFoundError{Key: key, RunID: runID}
+	}
+	return stringAttr(out.Item, "status"), nil
+}
+
+// errRunEnded means a run is no longer running.
+var errRunEnded = errors.New("run is no longer running")
+
+// markFailed sets a running run's status to failed with a reason.
+func (s *runStore) markFailed(ctx context.Context, key connection.Key, runID, reason string, now time.Time) error {
+	_, err := s.table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table.Name),
+		Key:                      store.Key(key.PK(), runSK(runID)),
+		UpdateExpression:         aws.String("SET #status = :failed, reason = :reason, endedAt = :now"),
+		ConditionExpression:      aws.String("#status = :running"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":failed": store.S(StatusFailed), ":running": store.S(StatusRunning), ":reason": store.S(reason),
+			":now": store.S(now.Format(time.RFC3339Nano)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if len(ccf.Item) == 0 {
+			return &RunNotFoundError{Key: key, RunID: runID}
+		}
+		return errRunEnded
+	}
+	if err != nil {
+		return fmt.Errorf("mark run %s of %s failed: %w", runID, key, err)
+	}
+	return nil
 }

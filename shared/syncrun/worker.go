@@ -75,18 +75,30 @@ func (e *Engine) drain(ctx context.Context, in LaneState) (LaneState, error) {
 		now := e.now()
 		if now.Sub(counters.flushed) >= statsInterval {
 			counters.flush(ctx, false)
+			// Stop early when the run failed in another lane.
+			if status, err := e.runs().status(ctx, key, in.RunID); err != nil || status != StatusRunning {
+				if err != nil {
+					return out, err
+				}
+				log.InfoContext(ctx, "run is no longer running; lane stops", "status", status)
+				return out, nil
+			}
 		}
 		if now.After(deadline) {
 			out.More = true
 			return out, nil
 		}
-		task, pending, err := queue.claim(ctx, in.Phase, in.Lane, workerID, cfg.ClaimLease, now)
+		task, err := queue.claim(ctx, in.Phase, in.Lane, workerID, cfg.ClaimLease, now)
 		if err != nil {
 			return out, err
 		}
 		if task == nil {
-			if !pending {
-				log.InfoContext(ctx, "phase has no pending tasks; lane done", "tasks_done", out.TasksDone)
+			outstanding, err := queue.outstanding(ctx, in.Phase)
+			if err != nil {
+				return out, err
+			}
+			if outstanding <= 0 {
+				log.InfoContext(ctx, "phase has no outstanding tasks; lane done", "tasks_done", out.TasksDone)
 				return out, nil
 			}
 			// Other workers hold the remaining tasks and may enqueue more.
@@ -97,22 +109,23 @@ func (e *Engine) drain(ctx context.Context, in LaneState) (LaneState, error) {
 		}
 		taskLog := log.With("task_id", task.ID, "attempt", task.attempts)
 		if task.attempts > cfg.MaxAttempts {
-			return out, e.failTask(ctx, queue, run, task.ID,
-				fmt.Sprintf("task %s failed %d times; giving up", task.ID, task.attempts-1), taskLog)
+			reason := fmt.Sprintf("task %s was claimed %d times without finishing (last error: %s); check the worker logs for its errors",
+				task.ID, task.attempts-1, task.lastError)
+			return out, e.failTask(ctx, queue, task.Task, &PageFailedError{Message: reason}, taskLog)
 		}
 		n, result, err := runner.process(ctx, task.Task)
 		if err != nil {
-			classified := Classify(err)
+			classified := Classify(fmt.Errorf("task %s: %w", task.ID, err))
 			if retryable(classified) {
 				taskLog.WarnContext(ctx, "page failed; it will be retried", "error", err)
-				if rerr := queue.release(context.WithoutCancel(ctx), task.ID); rerr != nil {
+				if rerr := queue.release(context.WithoutCancel(ctx), task.ID, workerID, err.Error()); rerr != nil {
 					taskLog.ErrorContext(ctx, "releasing task failed", "error", rerr)
 				}
 				return out, classified
 			}
-			return out, e.failTask(ctx, queue, run, task.ID, fmt.Sprintf("task %s: %v", task.ID, err), taskLog)
+			return out, e.failTask(ctx, queue, task.Task, classified, taskLog)
 		}
-		if err := queue.complete(ctx, task.ID, result); err != nil {
+		if err := queue.complete(ctx, task.Task, result); err != nil {
 			return out, err
 		}
 		counters.written += int64(n)
@@ -122,18 +135,14 @@ func (e *Engine) drain(ctx context.Context, in LaneState) (LaneState, error) {
 }
 
 // failTask records a task's permanent failure on the task and the run and
-// returns the error that fails the run.
-func (e *Engine) failTask(ctx context.Context, queue *taskQueue, run *Run, taskID, reason string, log *slog.Logger) error {
-	log.ErrorContext(ctx, "page failed permanently; the run will fail", "reason", reason)
-	ctx = context.WithoutCancel(ctx)
-	if err := queue.fail(ctx, taskID, reason); err != nil {
+// returns the error that fails the run, keeping its named type (such as
+// ReconsentRequiredError) for the state machine.
+func (e *Engine) failTask(ctx context.Context, queue *taskQueue, t Task, cause error, log *slog.Logger) error {
+	log.ErrorContext(ctx, "page failed permanently; the run will fail", "error", cause)
+	if err := queue.fail(context.WithoutCancel(ctx), t, cause.Error()); err != nil {
 		return err
 	}
-	if err := e.runs().update(ctx, run.Key(), run.RunID, "ADD failedTasks :one", nil,
-		valueMap(":one", 1)); err != nil {
-		return err
-	}
-	return &PageFailedError{Message: reason}
+	return cause
 }
 
 // retryable reports the named errors the state machine retries.

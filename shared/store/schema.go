@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,8 +60,14 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) (*Ta
 }
 
 // isTTLAlreadyEnabled reports the ValidationException DynamoDB returns when
-// TTL is enabled a second time on the same attribute.
+// TTL is enabled a second time ("TimeToLive is already enabled"). The error
+// code alone would also match a real validation failure, so the message is
+// checked too; no other code depends on this text.
 func isTTLAlreadyEnabled(err error) bool {
-	var apiErr interface{ ErrorCode() string }
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationException"
+	var apiErr interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationException" &&
+		strings.Contains(strings.ToLower(apiErr.ErrorMessage()), "already enabled")
 }

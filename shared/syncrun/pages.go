@@ -313,7 +313,9 @@ func (r *taskRunner) usersPresent(ctx context.Context, accountIDs []string) (map
 		}}
 		for attempt := 0; len(pending) > 0; attempt++ {
 			if attempt >= 10 {
-				return nil, &StoreThrottledError{Message: "user look-up: keys still unprocessed after 10 attempts"}
+				return nil, &StoreThrottledError{Message: fmt.Sprintf(
+					"look up users of run %s in table %s: keys still unprocessed after 10 attempts; the table is throttled",
+					r.run.RunID, r.engine.Table.Name)}
 			}
 			out, err := r.engine.Table.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {

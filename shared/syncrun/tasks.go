@@ -483,8 +483,14 @@ func (q *taskQueue) result(ctx context.Context, taskID string, v any) error {
 	if err != nil {
 		return fmt.Errorf("read task %s: %w", taskID, err)
 	}
-	if stringAttr(out.Item, attrStatus) != taskDone {
-		return &IncompleteSyncError{Message: fmt.Sprintf("task %s of run %s is not done (status %q)", taskID, q.runID, stringAttr(out.Item, attrStatus))}
+	switch status := stringAttr(out.Item, attrStatus); status {
+	case taskDone:
+	case "":
+		return &IncompleteSyncError{Message: fmt.Sprintf(
+			"task %s of run %s was never created; the run publishes nothing, start a new sync", taskID, q.runID)}
+	default:
+		return &IncompleteSyncError{Message: fmt.Sprintf(
+			"task %s of run %s is %s, not done; the run publishes nothing, start a new sync", taskID, q.runID, status)}
 	}
 	return json.Unmarshal([]byte(stringAttr(out.Item, attrResult)), v)
 }

@@ -42,8 +42,8 @@ const (
 	CodeOutcomeUnknown    = provision.CodeOutcomeUnknown // a write's response was lost twice; resend with the same requestId
 )
 
-// ProvisionRequest asks for one access change in Jira. Which fields are
-// required depends on the operation; see docs/provisioning.md.
+// ProvisionRequest is a request for one access change in Jira. The fields
+// it requires depend on the operation, as docs/provisioning.md lists.
 type ProvisionRequest struct {
 	Header
 	RequestID      string `json:"requestId"`
@@ -161,6 +161,7 @@ func (s *Service) listActions(ctx context.Context, r *ActionsRequest) (*ActionsR
 	if err != nil {
 		return nil, err
 	}
+
 	after := ""
 	if r.PageToken != "" {
 		claims, tokenErr := verifyPageToken(key, r.PageToken, r.Operation, &r.Header)
@@ -172,6 +173,7 @@ func (s *Service) listActions(ctx context.Context, r *ActionsRequest) (*ActionsR
 		}
 		after = claims.LastSK
 	}
+
 	size := DefaultPageSize
 	if r.PageSize != nil {
 		size = *r.PageSize

@@ -19,8 +19,10 @@ func TestProvisionBadInput(t *testing.T) {
 		return !u.Active && u.AccountType == "atlassian" && u.Email != nil
 	})
 	project := e.sim.Dataset().Projects[0]
+
 	const unknownGroup = "00000000-0000-4000-8000-000000000000"
 	const unknownAccount = "557058:00000000-0000-4000-8000-000000000000"
+
 	tests := []struct {
 		name      string
 		operation string

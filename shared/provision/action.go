@@ -38,9 +38,9 @@ const (
 	maxIDLength        = 128
 )
 
-// Action is what one request asks Jira to change. The JSON names are the
-// request fields of the on-demand interface; fields an operation does not
-// use stay empty.
+// Action is the Jira change of one request. The JSON names are the request
+// fields of the on-demand interface, and fields an operation does not use
+// stay empty.
 type Action struct {
 	Operation      string `json:"operation"`
 	GroupID        string `json:"groupId,omitempty"`

@@ -4,7 +4,7 @@ import (
 	"context"
 )
 
-// change is one Jira write and the read that tells whether its target
+// change is one Jira write and the read that checks whether its target
 // state holds.
 type change struct {
 	// what names the change in messages, such as "adding user X to group Y".
@@ -18,7 +18,7 @@ type change struct {
 	notFound func(ctx context.Context) (bool, error)
 }
 
-// decision is how a change ended.
+// decision is the outcome of a change and the step that decided it.
 type decision struct {
 	changed   bool
 	decidedBy string
@@ -29,7 +29,7 @@ type decision struct {
 //
 //   - success: changed.
 //   - 400: Jira rejected the write. When the state already holds (adding an
-//     existing member), nothing changed; otherwise the rejection stands.
+//     existing member), nothing changed; otherwise it is CodeJiraRejected.
 //   - 404: notFound decides.
 //   - response lost (atlassian.AmbiguousWriteError): when the read-back shows
 //     the state holds, the write took effect; otherwise it is retried once,
@@ -44,6 +44,7 @@ func (o *operation) apply(ctx context.Context, c change) (decision, error) {
 	if !isAmbiguous(err) {
 		return o.settle(ctx, c, err, decision{changed: false, decidedBy: DecidedByReadBack})
 	}
+
 	o.svc.logger().WarnContext(ctx, "Jira write response lost; reading the state back",
 		"tenant", o.conn.Tenant, "connectionId", o.conn.ID, "operation", o.action.Operation, "error", err.Error())
 	holds, readErr := c.holds(ctx)
@@ -53,6 +54,7 @@ func (o *operation) apply(ctx context.Context, c change) (decision, error) {
 	if holds {
 		return decision{changed: true, decidedBy: DecidedByReadBack}, nil
 	}
+
 	err = c.write(ctx)
 	if err == nil {
 		return decision{changed: true, decidedBy: DecidedByRetry}, nil

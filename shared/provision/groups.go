@@ -37,8 +37,8 @@ func (o *operation) checkGroup(ctx context.Context, groupID string) error {
 // isMember reads every page of the group's members, inactive users
 // included, and reports whether the user is one.
 //
-// NOTE: this costs one call per 50 members. Jira's GET /user?expand=groups
-// would cost one, but the client does not offer it.
+// NOTE: this costs one call per 50 members. GET /user?expand=groups lists a
+// user's groups in one call, but the client does not offer it.
 func (o *operation) isMember(ctx context.Context, groupID, accountID string) (bool, error) {
 	for start := 0; ; {
 		page, err := o.jira.GroupMembers(ctx, groupID, start, atlassian.MaxMembersPage)
@@ -127,7 +127,8 @@ func (o *operation) removeGroupMember(ctx context.Context) (*Result, error) {
 }
 
 // findGroup reads every group and returns the one with this name, compared
-// without regard to case as Jira compares group names.
+// without regard to case, because the simulator's POST /group rejects a name
+// that differs from an existing one only in case.
 //
 // NOTE: this costs one call per 50 groups (400 on a site with 20,000). It
 // runs only after a rejected or lost createGroup; the simulator's

@@ -36,7 +36,7 @@ const (
 	StatusSucceeded  = "succeeded"
 	StatusFailed     = "failed"
 	// StatusAbandoned marks an attempt that ended without a result, such as
-	// a Lambda invocation that timed out; a later attempt with the same
+	// a Lambda invocation that timed out. A later attempt with the same
 	// requestId took over after the lease ran out.
 	StatusAbandoned = "abandoned"
 )
@@ -96,8 +96,8 @@ type requestItem struct {
 	Result      string `dynamodbav:"result"`
 }
 
-// payloadHash identifies what a request asks, so a reused request ID with
-// a different payload is detected.
+// payloadHash identifies a request's content, so a reused request ID with a
+// different payload is detected.
 func payloadHash(req Request) string {
 	body, err := json.Marshal(struct {
 		Actor  string `json:"actor"`

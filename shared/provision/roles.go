@@ -48,6 +48,7 @@ func (o *operation) resolveProjectRole(ctx context.Context) (projectRole, error)
 	if p.roleName == "" {
 		return p, notFound("roleId", "project role %d does not exist on the site: use one of %s", p.roleID, strings.Join(known, ", "))
 	}
+
 	if projectIDPattern.MatchString(ref) {
 		t, err := o.snapshot(ctx)
 		if err != nil {
@@ -149,6 +150,7 @@ func (o *operation) addProjectRoleActor(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	d := decision{changed: false, decidedBy: DecidedByReadBefore}
 	if !present {
 		var accounts, groups []string
@@ -170,6 +172,7 @@ func (o *operation) addProjectRoleActor(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+
 	t, err := o.snapshot(ctx)
 	if err != nil {
 		return nil, err
@@ -210,6 +213,7 @@ func (o *operation) removeProjectRoleActor(ctx context.Context) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+
 	d := decision{changed: false, decidedBy: DecidedByReadBefore}
 	if present {
 		d, err = o.apply(ctx, change{
@@ -227,6 +231,7 @@ func (o *operation) removeProjectRoleActor(ctx context.Context) (*Result, error)
 			return nil, err
 		}
 	}
+
 	t, err := o.snapshot(ctx)
 	if err != nil {
 		return nil, err

@@ -93,7 +93,7 @@ type Result struct {
 	Replayed bool `json:"replayed"`
 }
 
-// SnapshotEdit is what a request changed in the current snapshot.
+// SnapshotEdit is the record of a request's edits to the current snapshot.
 type SnapshotEdit struct {
 	// RunID is the run whose snapshot was edited; empty before the first
 	// completed sync, when there is no snapshot to edit.
@@ -141,6 +141,7 @@ func (s *Service) Do(ctx context.Context, conn connection.Connection, req Reques
 			"deleteGroup needs the OAuth scope %s, which the connector's app does not request, so connection %s cannot delete group %s: delete the group in Jira's user management",
 			DeleteGroupScope, conn.Key, req.Action.GroupID)
 	}
+
 	attrs := []any{"tenant", conn.Tenant, "connectionId", conn.ID, "requestId", req.RequestID, "operation", req.Action.Operation}
 	c, replay, err := s.ledger().claim(ctx, req, s.now())
 	if err != nil {
@@ -150,6 +151,7 @@ func (s *Service) Do(ctx context.Context, conn connection.Connection, req Reques
 		s.logger().InfoContext(ctx, "provisioning request replayed", attrs...)
 		return replay, nil
 	}
+
 	result, err := s.execute(ctx, conn, req)
 	// The outcome is recorded even when the invocation's context has ended.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -161,6 +163,7 @@ func (s *Service) Do(ctx context.Context, conn connection.Connection, req Reques
 		s.logger().WarnContext(ctx, "provisioning request failed", append(attrs, "error", err.Error())...)
 		return nil, err
 	}
+
 	result.RequestID, result.Operation, result.StartedAt = req.RequestID, req.Action.Operation, c.startedAt
 	if err := s.ledger().complete(recordCtx, c, result, s.now()); err != nil {
 		return nil, fmt.Errorf("%s of %s reached Jira and the snapshot, but its result was not recorded: send it again with the same requestId after %s: %w",

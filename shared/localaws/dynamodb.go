@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,7 @@ type DynamoDBLocal struct {
 	child    *childProcess
 	output   *tailBuffer
 	stopOnce sync.Once
+	stopping atomic.Bool
 }
 
 // StartDynamoDBLocal starts DynamoDB Local from
@@ -104,7 +106,17 @@ func startDynamoOnce(ctx context.Context, java, emulator string) (*DynamoDBLocal
 		return nil, err
 	}
 	slog.Debug("DynamoDB Local started", "endpoint", db.endpoint, "pid", cmd.Process.Pid)
+	go db.reportUnexpectedExit()
 	return db, nil
+}
+
+// reportUnexpectedExit logs the JVM's last output when it exits without
+// Stop, because the clients then fail only with "connection refused".
+func (d *DynamoDBLocal) reportUnexpectedExit() {
+	<-d.child.done
+	if !d.stopping.Load() {
+		slog.Error("DynamoDB Local exited unexpectedly", "endpoint", d.endpoint, "error", d.child.waitErr, "output", d.output.String())
+	}
 }
 
 // waitReady polls ListTables until DynamoDB Local returns HTTP 200.
@@ -154,6 +166,7 @@ func (d *DynamoDBLocal) Endpoint() string {
 // does nothing.
 func (d *DynamoDBLocal) Stop() error {
 	d.stopOnce.Do(func() {
+		d.stopping.Store(true)
 		d.child.stop(5 * time.Second)
 	})
 	return nil

@@ -14,6 +14,7 @@ type actionsPage struct {
 }
 
 func TestListActionsPagesNewestFirst(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)
@@ -97,6 +98,7 @@ func TestListActionsPagesNewestFirst(t *testing.T) {
 }
 
 func TestListActionsRejectsForeignToken(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	grants := must[rawPage](t, e.invoke(t, request(ondemand.OpListGrants, provisionConnection, map[string]any{"pageSize": 1})))
 	if grants.NextPageToken == "" {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRateLimitedWriteIsRetried(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)
@@ -38,6 +39,7 @@ func TestRateLimitedWriteIsRetried(t *testing.T) {
 // the write took effect, the response never came, and the read-back
 // decides without writing again.
 func TestLostResponseIsReadBack(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	joiner := e.activeNonMember(t, admins)
@@ -121,6 +123,7 @@ func TestLostResponseIsReadBack(t *testing.T) {
 }
 
 func TestDroppedWriteIsRetriedOnce(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)
@@ -138,6 +141,7 @@ func TestDroppedWriteIsRetriedOnce(t *testing.T) {
 }
 
 func TestTwiceDroppedWriteReleasesRequestID(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)
@@ -160,6 +164,7 @@ func TestTwiceDroppedWriteReleasesRequestID(t *testing.T) {
 }
 
 func TestRequestInProgress(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)

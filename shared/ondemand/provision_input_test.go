@@ -12,6 +12,7 @@ import (
 )
 
 func TestProvisionBadInput(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	active := e.activeNonMember(t, admins)
@@ -98,6 +99,7 @@ func TestProvisionBadInput(t *testing.T) {
 }
 
 func TestFailedRequestReleasesID(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)

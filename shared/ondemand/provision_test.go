@@ -14,6 +14,7 @@ import (
 )
 
 func TestGroupMembershipAddAndRemove(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)
@@ -58,6 +59,7 @@ func TestGroupMembershipAddAndRemove(t *testing.T) {
 }
 
 func TestRepeatedRequestIDReturnsFirstResult(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	user := e.activeNonMember(t, admins)
@@ -92,6 +94,7 @@ func TestRepeatedRequestIDReturnsFirstResult(t *testing.T) {
 }
 
 func TestProjectRoleUserActor(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	project := e.sim.Dataset().Projects[0]
 	role := jirasim.RoleMember
@@ -130,6 +133,7 @@ func TestProjectRoleUserActor(t *testing.T) {
 }
 
 func TestProjectRoleGroupActor(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	project := e.sim.Dataset().Projects[1]
 	role := jirasim.RoleServiceDesk
@@ -166,6 +170,7 @@ func TestProjectRoleGroupActor(t *testing.T) {
 }
 
 func TestCreateUserAndRemoveUser(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	fields := map[string]any{"emailAddress": "new.hire@example.com", "products": []string{"jira-software"}}
 
@@ -212,6 +217,7 @@ func TestCreateUserAndRemoveUser(t *testing.T) {
 }
 
 func TestCreateGroup(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	fields := map[string]any{"groupName": "ops-on-call"}
 	created := e.provisioned(t, ondemand.OpCreateGroup, fields)
@@ -232,6 +238,7 @@ func TestCreateGroup(t *testing.T) {
 }
 
 func TestDeleteGroupNamesMissingScope(t *testing.T) {
+	t.Parallel()
 	if slices.Contains(oauth.RequiredScopes, provision.DeleteGroupScope) {
 		t.Fatalf("oauth.RequiredScopes now has %s: implement deleteGroup instead of rejecting it", provision.DeleteGroupScope)
 	}
@@ -247,6 +254,7 @@ func TestDeleteGroupNamesMissingScope(t *testing.T) {
 // TestNextSyncConfirmsEdits checks the edited snapshot against a full sync:
 // the sync that follows the changes finds nothing to add or remove.
 func TestNextSyncConfirmsEdits(t *testing.T) {
+	t.Parallel()
 	e := newSyncedEnv(t)
 	admins := e.groupNamed(t, adminsGroupName)
 	joiner := e.activeNonMember(t, admins)

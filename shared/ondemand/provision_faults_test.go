@@ -1,6 +1,8 @@
 package ondemand_test
 
 import (
+	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -171,14 +173,19 @@ func TestRequestInProgress(t *testing.T) {
 	fields := map[string]any{"requestId": "slow-1", "groupId": admins.GroupID, "accountId": user.AccountID}
 	e.sim.InjectFault(jirasim.Fault{Method: "POST", Path: "/group/user", Kind: jirasim.FaultDelay, Delay: 3 * time.Second, Count: 1})
 
+	payload, err := json.Marshal(request(ondemand.OpAddGroupMember, provisionConnection, merge(fields, map[string]any{"actor": testActor})))
+	if err != nil {
+		t.Fatalf("encode request: %v", err)
+	}
 	var (
-		wg    sync.WaitGroup
-		first response
+		wg        sync.WaitGroup
+		firstOut  []byte
+		invokeErr error
 	)
 	wg.Add(1)
-	go func() {
+	go func() { // t.Fatal must not run here, so the handler is called directly
 		defer wg.Done()
-		first = e.provision(t, ondemand.OpAddGroupMember, fields)
+		firstOut, invokeErr = e.handler.Invoke(context.Background(), payload)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for e.countRequests("POST", "/group/user") == 0 && time.Now().Before(deadline) {
@@ -186,7 +193,10 @@ func TestRequestInProgress(t *testing.T) {
 	}
 	wantError(t, e.provision(t, ondemand.OpAddGroupMember, fields), ondemand.CodeRequestInProgress, "requestId")
 	wg.Wait()
-	wantResult(t, must[provision.Result](t, first), true, provision.OutcomeAdded, provision.DecidedByResponse)
+	if invokeErr != nil {
+		t.Fatalf("first request: handler error %v", invokeErr)
+	}
+	wantResult(t, must[provision.Result](t, decodeResponse(t, firstOut)), true, provision.OutcomeAdded, provision.DecidedByResponse)
 
 	replay := e.provisioned(t, ondemand.OpAddGroupMember, fields)
 	if !replay.Replayed {

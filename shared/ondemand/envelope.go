@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -147,6 +148,9 @@ func DecodeEnvelope(payload []byte) (Request, *Error) {
 		return nil, err
 	}
 	req := newRequest(operation)
+	if err := checkFieldNames(payload, reflect.TypeOf(req), ""); err != nil {
+		return nil, err
+	}
 	if err := decodeStrict(payload, req, operation); err != nil {
 		return nil, err
 	}

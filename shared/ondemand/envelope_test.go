@@ -52,6 +52,13 @@ func TestDecodeEnvelopeErrors(t *testing.T) {
 		{"oversized page token", `{"version":1,"operation":"listGrants","tenant":"acme","connectionId":"a","pageToken":"` + long + `"}`, ondemand.CodeInvalidPageToken, "pageToken"},
 		{"recovery too short", `{"version":1,"operation":"disconnect","tenant":"acme","connectionId":"a","recoveryDays":3}`, ondemand.CodeInvalidField, "recoveryDays"},
 		{"schedule wrong type", `{"version":1,"operation":"configureConnection","tenant":"acme","schedule":"daily"}`, ondemand.CodeInvalidField, "schedule"},
+		{"operation in other case", `{"version":1,"operation":"addGroupMember","Operation":"removeGroupMember","tenant":"acme","connectionId":"a","requestId":"r1","actor":"x","groupId":"g","accountId":"u"}`, ondemand.CodeInvalidField, "Operation"},
+		{"tenant in other case", `{"version":1,"operation":"getSyncStatus","tenant":"acme","TENANT":"other","connectionId":"a"}`, ondemand.CodeInvalidField, "TENANT"},
+		{"only tenant in other case", `{"version":1,"operation":"getSyncStatus","Tenant":"acme","connectionId":"a"}`, ondemand.CodeInvalidField, "Tenant"},
+		{"tenant twice", `{"version":1,"operation":"getSyncStatus","tenant":"acme","tenant":"other","connectionId":"a"}`, ondemand.CodeInvalidField, "tenant"},
+		{"operation twice", `{"version":1,"operation":"listGrants","operation":"startSync","tenant":"acme","connectionId":"a"}`, ondemand.CodeInvalidField, "operation"},
+		{"nested field in other case", `{"version":1,"operation":"configureConnection","tenant":"acme","userSettings":{"IncludeAppAccounts":true}}`, ondemand.CodeInvalidField, "userSettings.IncludeAppAccounts"},
+		{"nested field twice", `{"version":1,"operation":"configureConnection","tenant":"acme","schedule":{"expression":"manual","expression":"rate(1 hour)"}}`, ondemand.CodeInvalidField, "schedule.expression"},
 		{"nested wrong type", `{"version":1,"operation":"configureConnection","tenant":"acme","userSettings":{"includeAppAccounts":"yes"}}`, ondemand.CodeInvalidField, "userSettings.includeAppAccounts"},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,13 @@ func (s *Service) configure(ctx context.Context, r *ConfigureRequest) (*Configur
 		return nil, &connection.RemovedError{Key: existing.Key}
 	case found && existing.Status != connection.StatusPending:
 		conn, err = s.reconfigureConnected(ctx, existing, r)
+	case found:
+		// The store can change only the settings of a pending connection, so
+		// a changed site, client ID or redirect URL is rejected here.
+		if err := checkFixedFields(existing, r); err != nil {
+			return nil, err
+		}
+		conn, err = s.Flow.Configure(ctx, s.newConfig(r, existing, found))
 	default:
 		conn, err = s.Flow.Configure(ctx, s.newConfig(r, existing, found))
 	}
@@ -105,24 +112,34 @@ func orDefault(value, fallback string) string {
 	return value
 }
 
+// checkFixedFields rejects a request that changes the site, client ID or
+// redirect URL of an existing connection. After consent they are bound to
+// the grant, and before it the store has no way to change them.
+func checkFixedFields(existing connection.Connection, r *ConfigureRequest) error {
+	if r.SiteURL != "" {
+		site, err := connection.NormalizeSiteURL(r.SiteURL)
+		if err != nil {
+			return err
+		}
+		if site != existing.SiteURL {
+			return fixed("siteUrl", existing.SiteURL, existing)
+		}
+	}
+	if r.ClientID != "" && strings.TrimSpace(r.ClientID) != existing.ClientID {
+		return fixed("clientId", existing.ClientID, existing)
+	}
+	if r.RedirectURL != "" && r.RedirectURL != existing.RedirectURL {
+		return fixed("redirectUrl", existing.RedirectURL, existing)
+	}
+	return nil
+}
+
 // reconfigureConnected changes the settings of a connection that has
 // consented. Its site, client ID and redirect URL are bound to the grant,
 // so they cannot change; a different one needs a new connection.
 func (s *Service) reconfigureConnected(ctx context.Context, existing connection.Connection, r *ConfigureRequest) (connection.Connection, error) {
-	if r.SiteURL != "" {
-		site, err := connection.NormalizeSiteURL(r.SiteURL)
-		if err != nil {
-			return existing, err
-		}
-		if site != existing.SiteURL {
-			return existing, fixed("siteUrl", existing)
-		}
-	}
-	if r.ClientID != "" && strings.TrimSpace(r.ClientID) != existing.ClientID {
-		return existing, fixed("clientId", existing)
-	}
-	if r.RedirectURL != "" && r.RedirectURL != existing.RedirectURL {
-		return existing, fixed("redirectUrl", existing)
+	if err := checkFixedFields(existing, r); err != nil {
+		return existing, err
 	}
 	settings := connection.Settings{Schedule: existing.Schedule, UserSettings: existing.UserSettings, ReturnURL: existing.ReturnURL}
 	if r.Schedule != nil {
@@ -148,7 +165,8 @@ func (s *Service) reconfigureConnected(ctx context.Context, existing connection.
 	return conn, nil
 }
 
-func fixed(field string, existing connection.Connection) *Error {
+func fixed(field, stored string, existing connection.Connection) *Error {
 	return newError(CodeInvalidField, field,
-		"%s of connection %s cannot change after consent: leave it out or send the stored value, or disconnect and configure a new connection", field, existing.Key)
+		"%s of connection %s (%s) cannot be changed once the connection is configured: leave it out or send the stored value %q, or disconnect the connection and configure a new one",
+		field, existing.Key, existing.Status, stored)
 }

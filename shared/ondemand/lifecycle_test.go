@@ -116,6 +116,7 @@ func TestConfigureConnectionErrors(t *testing.T) {
 	e.connected(t, "atlassian-cloud")
 	e.configure(t, "removed-one", nil)
 	must[ondemand.DisconnectResult](t, e.invoke(t, request(ondemand.OpDisconnect, "removed-one", nil)))
+	pending := e.configure(t, "pending-one", nil)
 	tests := []struct {
 		name      string
 		id        string
@@ -130,6 +131,9 @@ func TestConfigureConnectionErrors(t *testing.T) {
 		{"invalid time zone", "atlassian-cloud", map[string]any{"schedule": map[string]any{"expression": "cron(0 3 * * ? *)", "timeZone": "Mars/Olympus"}}, ondemand.CodeInvalidField, "schedule.timeZone"},
 		{"site change after consent", "atlassian-cloud", map[string]any{"siteUrl": "https://other.atlassian.net"}, ondemand.CodeInvalidField, "siteUrl"},
 		{"client change after consent", "atlassian-cloud", map[string]any{"clientId": "another-client"}, ondemand.CodeInvalidField, "clientId"},
+		{"site change while pending", "pending-one", map[string]any{"siteUrl": "https://other.atlassian.net", "clientSecret": "x"}, ondemand.CodeInvalidField, "siteUrl"},
+		{"client change while pending", "pending-one", map[string]any{"clientId": "another-client", "clientSecret": "x"}, ondemand.CodeInvalidField, "clientId"},
+		{"redirect change while pending", "pending-one", map[string]any{"redirectUrl": pending.Connection.RedirectURL + "-other", "clientSecret": "x"}, ondemand.CodeInvalidField, "redirectUrl"},
 		{"removed connection", "removed-one", map[string]any{"schedule": map[string]any{"expression": "manual"}}, ondemand.CodeConnectionRemoved, "connectionId"},
 		{"schedule wrong type", "atlassian-cloud", map[string]any{"schedule": "daily"}, ondemand.CodeInvalidField, "schedule"},
 	}

@@ -98,7 +98,7 @@ lint:
 test: tools lint
 	@if [ "$$(id -u)" = 0 ]; then ns="unshare --net"; else ns="unshare --user --map-root-user --net"; fi; \
 	echo "$$ns: go test -race ./..."; \
-	$$ns env CI="$(CI)" GOPROXY=off sh -c 'ip link set lo up && $(GO) test -race ./...'
+	$$ns env CI="$(CI)" GOPROXY=off sh -c 'ip link set lo up && $(GO) test -race -timeout 20m ./...'
 
 # The demo runs a whole sync on a simulated site, in a loopback-only network
 # namespace like the tests. Pass flags with ARGS, such as ARGS="-size medium".

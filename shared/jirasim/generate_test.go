@@ -2,11 +2,9 @@ package jirasim
 
 import (
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {
@@ -136,28 +134,37 @@ func TestGenerateMembersAreUsers(t *testing.T) {
 }
 
 // TestGenerateLargeCost measures the time and memory of the large dataset.
-func TestGenerateLargeCost(t *testing.T) {
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
+func TestGenerateLargeSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generating the large site allocates about 80 MiB")
+	}
 	d := mustGenerate(t, SizeLarge)
-	elapsed := time.Since(start)
-	runtime.ReadMemStats(&after)
-	allocated := after.TotalAlloc - before.TotalAlloc
-	runtime.GC()
-	runtime.ReadMemStats(&after)
 	members, pages := 0, 0
 	for _, g := range d.Groups {
 		members += len(g.Members)
 		pages += max(1, (len(g.Members)+49)/50)
 	}
-	t.Logf("large: %v, %d MiB allocated, %d MiB live heap; %d users, %d groups, %d memberships in %d member pages, %d projects",
-		elapsed.Round(time.Millisecond), allocated>>20, after.HeapAlloc>>20,
+	t.Logf("large: %d users, %d groups, %d memberships in %d member pages, %d projects",
 		len(d.Users), len(d.Groups), members, pages, len(d.Projects))
-	runtime.KeepAlive(d)
-	if elapsed > 10*time.Second {
-		t.Errorf("generating large took %v, want a few seconds at most", elapsed)
+	if len(d.Users) != 100_000 {
+		t.Errorf("users = %d, want 100,000", len(d.Users))
+	}
+	if len(d.Groups) != 20_000 {
+		t.Errorf("groups = %d, want 20,000", len(d.Groups))
+	}
+	if len(d.Projects) != 2_500 {
+		t.Errorf("projects = %d, want 2,500", len(d.Projects))
+	}
+}
+
+// BenchmarkGenerateLarge measures the time and memory to generate the
+// large site; docs/benchmarks.md records a run.
+func BenchmarkGenerateLarge(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Generate(SizeLarge, 1); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -25,7 +25,11 @@ const GrantLifetime = 365 * 24 * time.Hour
 
 // Defaults of TokenProvider.
 const (
-	DefaultLeaseDuration = 30 * time.Second
+	// DefaultLeaseDuration covers the refresh request (half the lease) and
+	// storing the rotated pair, whose Secrets Manager retries can take about
+	// 20 s, so another process cannot take an expired lease and send the old
+	// refresh token while the holder is still storing the new one.
+	DefaultLeaseDuration = 60 * time.Second
 	DefaultMaxWait       = 90 * time.Second
 	// refreshMargin is how long before expiry a token counts as stale. It
 	// is capped at a quarter of the token's lifetime so that short-lived

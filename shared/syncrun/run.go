@@ -69,14 +69,22 @@ type Run struct {
 // Key returns the connection the run belongs to.
 func (r *Run) Key() connection.Key { return connection.Key{Tenant: r.Tenant, ID: r.ConnectionID} }
 
-// NewRunID returns a new run id: a UTC timestamp, so ids sort by start
-// time, and 6 random bytes so two runs started in one second differ.
+// NewRunID returns a new run id: a UTC timestamp to the millisecond, so
+// ids sort by start time, and 6 random bytes so two runs started in one
+// millisecond differ. Ids use only characters Step Functions allows in an
+// execution name.
 func NewRunID(now time.Time) string {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // rand.Read never fails on Linux
 	}
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return runIDTime(now) + "-" + hex.EncodeToString(b[:])
+}
+
+// runIDTime formats the time part of a run id, such as 20261204T173654123Z.
+func runIDTime(t time.Time) string {
+	t = t.UTC()
+	return t.Format("20060102T150405") + fmt.Sprintf("%03dZ", t.Nanosecond()/int(time.Millisecond))
 }
 
 func runSK(runID string) string { return "RUN#" + runID }

@@ -61,7 +61,7 @@ func (s *Starter) StartSync(ctx context.Context, key connection.Key, trigger str
 			at = time.UnixMilli(n)
 		}
 	}
-	runID := at.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(sum[:6])
+	runID := runIDTime(at) + "-" + hex.EncodeToString(sum[:6])
 	started, err := s.StartRun(ctx, key, runID, TriggerConnect)
 	return started.RunID, err
 }
@@ -89,7 +89,7 @@ func (s *Starter) StartRun(ctx context.Context, key connection.Key, runID, trigg
 }
 
 // ExecutionName returns the Step Functions execution name of a run. Names
-// are at most 80 characters; a run id is 29, and tenant and connection ids
+// are at most 80 characters; a run id is 32, and tenant and connection ids
 // up to 64 each, so the "<tenant>_<connection>" prefix is cut to fit. The
 // run id at the end keeps the name unique.
 func ExecutionName(key connection.Key, runID string) string {

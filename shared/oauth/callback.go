@@ -198,6 +198,16 @@ func (f *Flow) connect(ctx context.Context, conn connection.Connection, issued i
 	}
 
 	updated, err := f.Connections.MarkConnected(ctx, conn.Key, cloudID, consentedAt)
+	var removed *connection.RemovedError
+	if errors.As(err, &removed) {
+		// The connection was disconnected during the code exchange: the
+		// token pair just stored must not outlive it.
+		if derr := f.Secrets.DeleteTokens(ctx, conn.Key, secrets.MinRecoveryDays); derr != nil {
+			return internalError(conn.Key, derr)
+		}
+		return reject(conn.Key, ReasonRemoved, http.StatusGone, "Connection removed",
+			"This connection was removed while it was being authorized. Configure a new connection in the app settings.", err)
+	}
 	if err != nil {
 		return internalError(conn.Key, err)
 	}

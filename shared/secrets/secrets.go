@@ -177,3 +177,22 @@ func (s *Store) Delete(ctx context.Context, key connection.Key, recoveryDays int
 	}
 	return nil
 }
+
+// DeleteTokens schedules the deletion of a connection's token pair only,
+// with a recovery window of recoveryDays; a missing pair is not an error.
+func (s *Store) DeleteTokens(ctx context.Context, key connection.Key, recoveryDays int) error {
+	if recoveryDays < MinRecoveryDays || recoveryDays > MaxRecoveryDays {
+		return fmt.Errorf("delete tokens of %s: recovery window %d days is invalid; use %d to %d days",
+			key, recoveryDays, MinRecoveryDays, MaxRecoveryDays)
+	}
+	name := s.TokensName(key)
+	_, err := s.Client.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{
+		SecretId:             &name,
+		RecoveryWindowInDays: aws.Int64(int64(recoveryDays)),
+	})
+	var notFound *types.ResourceNotFoundException
+	if err != nil && !errors.As(err, &notFound) {
+		return fmt.Errorf("delete secret %s: %w", name, err)
+	}
+	return nil
+}

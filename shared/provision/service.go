@@ -188,7 +188,10 @@ func errorEntry(err error) ErrorEntry {
 	case errors.As(err, &limited), errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
 		return ErrorEntry{Code: "upstream_unavailable", Message: err.Error()}
 	}
-	return ErrorEntry{Code: "internal_error", Message: err.Error()}
+	// Internal causes (AWS error text, for instance) stay in the logs; the
+	// action log, which the backend reads, says only what happened.
+	return ErrorEntry{Code: "internal_error",
+		Message: "an internal error stopped the action; the function's logs have the cause under this request id"}
 }
 
 // operation is one request being carried out.

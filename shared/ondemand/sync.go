@@ -94,6 +94,13 @@ func (s *Service) syncStatus(ctx context.Context, r *StatusRequest) (*StatusResu
 	if result.Running, err = s.lockingRun(ctx, conn.Key); err != nil {
 		return nil, err
 	}
+	// A run can be promoted between the first read of the connection and
+	// the run reads above, so the current-snapshot pointer is read again
+	// after them: a run reported succeeded is then never newer than the
+	// reported last success.
+	if conn, err = s.Connections.Get(ctx, conn.Key); err != nil {
+		return nil, err
+	}
 	if conn.CurrentRunID != "" {
 		current, err := s.getRun(ctx, conn.Key, conn.CurrentRunID)
 		if err != nil {

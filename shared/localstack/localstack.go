@@ -40,7 +40,7 @@ const (
 // Options configure a Stack.
 type Options struct {
 	Dataset *jirasim.Dataset // the simulated site's data
-	// SimRateLimit makes the simulator answer 429 like Jira Cloud; the zero
+	// SimRateLimit makes the simulator return 429 like Jira Cloud. The zero
 	// value is unlimited.
 	SimRateLimit jirasim.RateLimit
 	Sync         syncrun.Config
@@ -168,8 +168,8 @@ func Definition() (string, error) {
 }
 
 // Connect configures a connection to the simulated site and completes its
-// OAuth consent headless; the callback starts the first sync through the
-// state machine and Connect returns that run's id.
+// OAuth consent headless. The callback starts the first sync through the
+// state machine, and Connect returns that run's id.
 func (s *Stack) Connect(ctx context.Context, key connection.Key, settings *connection.UserSettings) (string, error) {
 	result, err := oauth.ConnectLocally(ctx, oauth.LocalConnectOptions{
 		Config: connection.Config{

@@ -137,8 +137,8 @@ func TestStateMachineRetriesNamedError(t *testing.T) {
 
 func TestFailedRunPublishesNothingAndUnlocks(t *testing.T) {
 	s := startStack(t, localstack.Options{Sync: syncrun.Config{Lanes: 2, WorkerBudget: 2 * time.Second}})
-	// Every project-role answer lacks accountId on a user actor: a broken
-	// Jira answer that must fail the run, not publish partial data.
+	// Every project-role response lacks accountId on a user actor: a broken
+	// Jira response that must fail the run, not publish partial data.
 	s.Sim.InjectFault(jirasim.Fault{Path: "/project/*/role/*", Kind: jirasim.FaultMissingAccountID})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -193,7 +193,7 @@ func TestFailedRunPublishesNothingAndUnlocks(t *testing.T) {
 
 func TestConcurrentExecutionEndsAsAlreadyRunning(t *testing.T) {
 	s := startStack(t, localstack.Options{Sync: syncrun.Config{Lanes: 2, WorkerBudget: 2 * time.Second}})
-	// Slow Jira answers keep the first run busy while the second starts.
+	// Slow Jira responses keep the first run busy while the second starts.
 	s.Sim.InjectFault(jirasim.Fault{Path: "/project/*/role/*", Kind: jirasim.FaultDelay, Delay: 300 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

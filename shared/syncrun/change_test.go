@@ -180,7 +180,7 @@ func TestPermanentPageFailureKeepsPreviousSnapshot(t *testing.T) {
 	if diffs := snapshottest.Diff(before, e.exportRecords(t), 5); len(diffs) > 0 {
 		t.Errorf("current snapshot changed after a failed run:\n%v", diffs)
 	}
-	// The lock is released: the next sync runs and sees the removal.
+	// The lock is released: the next sync runs and records the removal.
 	e.sim.ClearFaults()
 	next := mustSync(t, e)
 	if next.Changes.Removed == 0 {

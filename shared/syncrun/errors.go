@@ -14,8 +14,8 @@ import (
 // machine's Retry and Catch match those names, so each handler converts any
 // error to one of these types before returning it (see Classify).
 
-// RateLimitedError means Jira kept answering 429 after the client's own
-// retries; the state machine retries the invocation with backoff.
+// RateLimitedError means Jira kept returning 429 after the client's own
+// retries, so the state machine retries the invocation with backoff.
 type RateLimitedError struct{ Message string }
 
 func (e *RateLimitedError) Error() string { return e.Message }
@@ -44,8 +44,8 @@ type SyncAlreadyRunningError struct{ Message string }
 
 func (e *SyncAlreadyRunningError) Error() string { return e.Message }
 
-// PageFailedError means a page task failed permanently (a malformed answer,
-// a missing scope, or too many attempts); the run fails.
+// PageFailedError means a page task failed permanently (a malformed
+// response, a missing scope, or too many attempts), so the run fails.
 type PageFailedError struct{ Message string }
 
 func (e *PageFailedError) Error() string { return e.Message }
@@ -76,8 +76,8 @@ var ErrorNames = []string{
 
 // Classify converts an error into one of this package's named error types,
 // keeping its message, so the state machine can match it by name. Errors
-// already of a named type pass through; Jira's, the token provider's and
-// AWS's transient errors become the retryable types; any other error is a
+// already of a named type pass through. Transient errors of Jira, the token
+// provider and AWS become the retryable types, and any other error is a
 // permanent page failure.
 func Classify(err error) error {
 	if err == nil {

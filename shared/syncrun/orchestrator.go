@@ -37,13 +37,13 @@ type RunState struct {
 	Error        *StepError `json:"error,omitempty"` // set by the state machine's Catch
 }
 
-// StepError is what a Catch passes on: the error name and its cause.
+// StepError is the error a Catch passes on: its name and its cause.
 type StepError struct {
 	Error string `json:"Error"`
 	Cause string `json:"Cause"`
 }
 
-// Summary is the orchestrator's answer to finish and fail, and the
+// Summary is the orchestrator's result of finish and fail, and the
 // execution's output.
 type Summary struct {
 	RunState
@@ -117,7 +117,7 @@ func (e *Engine) begin(ctx context.Context, in RunState) (RunState, error) {
 			"connection %s is %s, not connected: complete the OAuth consent first", key, conn.Status)}
 	}
 	// The lock comes first, so a run that finds another one running writes
-	// nothing; a retried begin of the same run takes its own lock again.
+	// nothing. A retried begin of the same run takes its own lock again.
 	now := e.now().UTC()
 	if err := e.runs().acquireLock(ctx, key, in.RunID, now, cfg.MaxRunDuration); err != nil {
 		return in, err

@@ -183,7 +183,7 @@ func causeMessage(cause string) string {
 }
 
 // purgeable returns the dropped runs a new run may delete: never the
-// current snapshot or a kept one, whatever the dropped list says.
+// current snapshot or a kept one, even when the dropped list contains it.
 func purgeable(p pointers) []string {
 	var out []string
 	for _, id := range p.Dropped {

@@ -35,8 +35,8 @@ type Started struct {
 // Start starts a full sync of the connection, or returns the run in
 // progress if one holds the connection's lock. The execution is named after
 // the run id, so a repeated StartExecution of the same run starts nothing.
-// Two starts racing past the lock check both start executions; the second
-// one's begin step finds the lock taken before it writes anything, and its
+// Two starts racing past the lock check both start executions. The second
+// one's begin step finds the lock taken before it writes anything, so its
 // execution ends in the AlreadyRunning state, which succeeds.
 func (s *Starter) Start(ctx context.Context, key connection.Key, trigger string) (Started, error) {
 	holder, err := s.Engine.runs().lockHolder(ctx, key, s.Engine.now())
@@ -89,7 +89,7 @@ func (s *Starter) StartRun(ctx context.Context, key connection.Key, runID, trigg
 }
 
 // ExecutionName returns the Step Functions execution name of a run. Names
-// are at most 80 characters; a run id is 32, and tenant and connection ids
+// are at most 80 characters, a run id is 32 and tenant and connection ids
 // up to 64 each, so the "<tenant>_<connection>" prefix is cut to fit. The
 // run id at the end keeps the name unique.
 func ExecutionName(key connection.Key, runID string) string {

@@ -147,7 +147,7 @@ const (
 )
 
 // taskQueue stores a run's tasks. Tasks are spread over lanes by a hash of
-// their id; a task is pending while its item carries GSI1PK, so the sparse
+// their id. A task is pending while its item has GSI1PK, so the sparse
 // index lists the pending tasks of one phase and lane. The index is only
 // eventually consistent, so it serves to find tasks to claim, never to decide
 // that a phase is over: the run record keeps a strongly consistent count of
@@ -204,7 +204,7 @@ func (q *taskQueue) enqueue(ctx context.Context, tasks []Task) error {
 	return nil
 }
 
-// create writes one chunk of new tasks with the count update; when some of
+// create writes one chunk of new tasks with the count update. When some of
 // them exist already, it drops those and tries again with the rest.
 func (q *taskQueue) create(ctx context.Context, tasks []Task) error {
 	for len(tasks) > 0 {
@@ -315,7 +315,7 @@ func conditionFailures(err error, n int) (map[int]bool, bool) {
 type claimed struct {
 	Task
 	attempts  int
-	lastError string // why the previous attempt gave the task back
+	lastError string // the error that made the previous attempt release the task
 }
 
 // claim takes the lease of one claimable pending task of the phase,
